@@ -1,0 +1,103 @@
+/** The composition root: the only place that wires the modules together. */
+import { mount } from 'svelte'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import './app.css'
+import { Board } from './board/board'
+import { DocSync } from './net/doc-sync'
+import { PeerMesh } from './net/mesh'
+import { createRoomLink, formatRoomFragment, parseRoomFragment } from './net/room-link'
+import { createSignalSealer } from './net/signal-crypto'
+import { SocketSignaling } from './net/signaling-client'
+import { createSimplePeerFactory } from './net/simple-peer-transport'
+import { AppState } from './state/app.svelte'
+import { loadIdentity } from './state/identity'
+import type { PresenceState } from './state/presence'
+import App from './ui/App.svelte'
+
+async function start(): Promise<void> {
+  let room = parseRoomFragment(location.hash)
+  if (!room) {
+    room = createRoomLink()
+    history.replaceState(null, '', `/${formatRoomFragment(room)}`)
+  }
+  // Opening another board's link in this tab starts a fresh session for it.
+  window.addEventListener('hashchange', () => location.reload())
+
+  const storage = safeLocalStorage()
+  const identity = loadIdentity(storage)
+  const doc = new Y.Doc()
+  const board = new Board(doc)
+  const awareness = new Awareness(doc)
+  const presence: PresenceState = {
+    user: identity,
+    cursor: null,
+    tool: 'pen',
+    voice: { on: false, muted: false, speaking: false },
+  }
+  awareness.setLocalState(presence)
+
+  const persistence = new IndexeddbPersistence(`peerboard/${room.roomId}`, doc)
+  void persistence.whenSynced.then(() => {
+    // Strokes left half-drawn by an earlier visit (reload mid-stroke) have no author now.
+    board.pruneLive(new Set(awareness.getStates().keys()))
+  })
+  awareness.on('change', ({ removed }: { removed: number[] }) => {
+    if (removed.length > 0) board.pruneLive(new Set(awareness.getStates().keys()))
+  })
+
+  const sealer = await createSignalSealer(room.roomId, room.key)
+  const signaling = new SocketSignaling({ room: room.roomId, name: identity.name })
+  const docSync = new DocSync(doc, awareness, {
+    onWarning: (peerId, reason) => console.warn(`peer ${peerId.slice(0, 6)}: ${reason}`),
+  })
+  let app: AppState | null = null
+  const mesh = new PeerMesh({
+    signaling,
+    sealer,
+    createPeer: createSimplePeerFactory(),
+    events: {
+      linkOpened: (link) => docSync.addPeer(link),
+      linkFrame: (peerId, frame) => docSync.peer(peerId)?.receive(frame),
+      linkBadFrame: (peerId, reason) => docSync.peer(peerId)?.strike(reason),
+      linkClosed: (peerId) => docSync.removePeer(peerId),
+      peersChanged: (peers) => app?.onPeersChanged(peers),
+      signalingStatus: (status, error) => app?.onSignalingStatus(status, error),
+      log: (message) => console.info(message),
+    },
+  })
+  app = new AppState({
+    board,
+    awareness,
+    mesh,
+    docSync,
+    identity,
+    link: location.href,
+    storage,
+  })
+
+  const target = document.getElementById('app')
+  if (!target) throw new Error('#app is missing from index.html')
+  mount(App, { target, props: { app } })
+  mesh.start()
+
+  window.addEventListener('pagehide', () => {
+    // Tell peers now rather than letting them wait for the awareness timeout.
+    awareness.setLocalState(null)
+    mesh.stop()
+  })
+
+  // Handles for the end-to-end tests and the benchmark (read-only use).
+  Object.assign(window, { peerboard: { doc, board, awareness, mesh, docSync, persistence } })
+}
+
+function safeLocalStorage(): Storage | null {
+  try {
+    return window.localStorage
+  } catch {
+    return null
+  }
+}
+
+void start()

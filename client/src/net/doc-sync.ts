@@ -1,0 +1,193 @@
+/**
+ * Syncs one Y.Doc and its Awareness with every linked peer, using the y-protocols sync and
+ * awareness messages unchanged inside our frames. Remote updates are applied with the peer's
+ * PeerSync as transaction origin and never forwarded: in a full mesh each peer sends its own
+ * changes to everyone, so an update costs exactly N−1 messages.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import { FRAME_AWARENESS, FRAME_SYNC, encodeFrame, type Frame } from './frames'
+
+/** Updates bigger than this are refused before parsing (a whole board is far smaller). */
+export const MAX_UPDATE_BYTES = 48 * 1024 * 1024
+
+/** Bad messages tolerated from one peer before it is disconnected. */
+export const MAX_STRIKES = 3
+
+export interface SyncLink {
+  readonly peerId: string
+  send(frame: Uint8Array): void
+  /** Drops the connection to a misbehaving peer. */
+  close(reason: string): void
+}
+
+type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
+
+/** One peer's side of the sync: what it told us and whether it has sent its whole state. */
+export class PeerSync {
+  readonly link: SyncLink
+  readonly #hub: DocSync
+  /** Awareness client ids this peer announced; removed when it goes. */
+  readonly clients = new Set<number>()
+  #synced = false
+  #strikes = 0
+
+  constructor(hub: DocSync, link: SyncLink) {
+    this.#hub = hub
+    this.link = link
+  }
+
+  get synced(): boolean {
+    return this.#synced
+  }
+
+  receive(frame: Frame): void {
+    try {
+      if (frame.type === FRAME_SYNC) this.#receiveSync(frame.payload)
+      else this.#hub.applyAwareness(frame.payload, this)
+    } catch (error) {
+      this.strike(
+        `bad ${frame.type === FRAME_SYNC ? 'sync' : 'awareness'} message: ${String(error)}`,
+      )
+    }
+  }
+
+  strike(reason: string): void {
+    this.#strikes++
+    this.#hub.onWarning(this.link.peerId, reason)
+    if (this.#strikes >= MAX_STRIKES) this.link.close(`too many bad messages (${reason})`)
+  }
+
+  #receiveSync(payload: Uint8Array): void {
+    const decoder = decoding.createDecoder(payload)
+    const messageType = decoding.readVarUint(decoder)
+    const doc = this.#hub.doc
+    switch (messageType) {
+      case syncProtocol.messageYjsSyncStep1: {
+        const encoder = encoding.createEncoder()
+        syncProtocol.readSyncStep1(decoder, encoder, doc)
+        this.link.send(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
+        return
+      }
+      case syncProtocol.messageYjsSyncStep2:
+      case syncProtocol.messageYjsUpdate: {
+        const update = decoding.readVarUint8Array(decoder)
+        this.#applyUpdate(update)
+        if (messageType === syncProtocol.messageYjsSyncStep2 && !this.#synced) {
+          this.#synced = true
+          this.#hub.onSynced(this.link.peerId)
+        }
+        return
+      }
+      default:
+        throw new Error(`unknown sync message type ${messageType}`)
+    }
+  }
+
+  #applyUpdate(update: Uint8Array): void {
+    if (update.length > MAX_UPDATE_BYTES) throw new Error(`update of ${update.length} bytes`)
+    // Y.applyUpdate is not atomic: parse the whole update first so that most malformed input
+    // is refused before any of it lands in the document.
+    Y.decodeUpdate(update)
+    Y.applyUpdate(this.#hub.doc, update, this)
+  }
+}
+
+export interface DocSyncEvents {
+  onSynced?: (peerId: string) => void
+  onWarning?: (peerId: string, reason: string) => void
+}
+
+export class DocSync {
+  readonly doc: Y.Doc
+  readonly awareness: awarenessProtocol.Awareness
+  readonly #peers = new Map<string, PeerSync>()
+  readonly #events: DocSyncEvents
+  readonly #cleanup: (() => void)[] = []
+
+  constructor(doc: Y.Doc, awareness: awarenessProtocol.Awareness, events: DocSyncEvents = {}) {
+    this.doc = doc
+    this.awareness = awareness
+    this.#events = events
+
+    const onUpdate = (update: Uint8Array, origin: unknown) => {
+      if (origin instanceof PeerSync) return
+      const encoder = encoding.createEncoder()
+      syncProtocol.writeUpdate(encoder, update)
+      this.#broadcast(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
+    }
+    doc.on('update', onUpdate)
+    this.#cleanup.push(() => doc.off('update', onUpdate))
+
+    const onAwarenessUpdate = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
+      if (origin instanceof PeerSync) {
+        for (const id of [...added, ...updated]) origin.clients.add(id)
+        for (const id of removed) origin.clients.delete(id)
+        return
+      }
+      // Only our own state goes out: relaying others' would make us their owner.
+      const own = [...added, ...updated, ...removed].filter((id) => id === awareness.clientID)
+      if (own.length > 0) this.#broadcast(this.#awarenessFrame())
+    }
+    awareness.on('update', onAwarenessUpdate)
+    this.#cleanup.push(() => awareness.off('update', onAwarenessUpdate))
+  }
+
+  get peerCount(): number {
+    return this.#peers.size
+  }
+
+  peer(peerId: string): PeerSync | undefined {
+    return this.#peers.get(peerId)
+  }
+
+  /** Starts syncing with a freshly opened link: our state vector, then our presence. */
+  addPeer(link: SyncLink): PeerSync {
+    this.removePeer(link.peerId)
+    const peer = new PeerSync(this, link)
+    this.#peers.set(link.peerId, peer)
+    const encoder = encoding.createEncoder()
+    syncProtocol.writeSyncStep1(encoder, this.doc)
+    link.send(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
+    if (this.awareness.getLocalState() !== null) link.send(this.#awarenessFrame())
+    return peer
+  }
+
+  removePeer(peerId: string): void {
+    const peer = this.#peers.get(peerId)
+    if (!peer) return
+    this.#peers.delete(peerId)
+    awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.clients], 'peer-left')
+  }
+
+  applyAwareness(update: Uint8Array, peer: PeerSync): void {
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer)
+  }
+
+  onSynced(peerId: string): void {
+    this.#events.onSynced?.(peerId)
+  }
+
+  onWarning(peerId: string, reason: string): void {
+    this.#events.onWarning?.(peerId, reason)
+  }
+
+  destroy(): void {
+    for (const peerId of [...this.#peers.keys()]) this.removePeer(peerId)
+    for (const undo of this.#cleanup) undo()
+  }
+
+  #awarenessFrame(): Uint8Array {
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [
+      this.awareness.clientID,
+    ])
+    return encodeFrame(FRAME_AWARENESS, update)
+  }
+
+  #broadcast(frame: Uint8Array): void {
+    for (const peer of this.#peers.values()) peer.link.send(frame)
+  }
+}

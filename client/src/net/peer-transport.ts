@@ -1,0 +1,33 @@
+/**
+ * The seam between the mesh and a WebRTC library: the mesh only sees this interface, so its
+ * logic is testable without browsers and simple-peer is imported in one module only.
+ */
+import type { IceServer } from '../../../shared/signaling'
+import type { FrameTransport } from './frame-sender'
+
+export type SignalData = Record<string, unknown>
+
+export interface PeerTransportEvents {
+  onSignal(data: SignalData): void
+  /** The data channel is open: frames may flow. */
+  onConnect(channel: FrameTransport): void
+  onData(bytes: Uint8Array): void
+  onIceState(state: RTCIceConnectionState): void
+  onClose(): void
+  onError(error: Error): void
+}
+
+export interface PeerTransport {
+  signal(data: SignalData): void
+  destroy(): void
+  /** The underlying connection, for stats and (later) audio tracks; null outside browsers. */
+  readonly connection: RTCPeerConnection | null
+}
+
+export interface PeerTransportOptions {
+  initiator: boolean
+  iceServers: IceServer[]
+  events: PeerTransportEvents
+}
+
+export type PeerFactory = (options: PeerTransportOptions) => PeerTransport

@@ -1,0 +1,53 @@
+/**
+ * PeerTransport over simple-peer. Its browser bundle carries its own shims; the package entry
+ * point fails in Chromium (`global is not defined`).
+ */
+import SimplePeer from 'simple-peer/simplepeer.min.js'
+import type { FrameTransport } from './frame-sender'
+import type { PeerFactory, SignalData } from './peer-transport'
+
+/** simple-peer's private fields that we rely on, typed once here. */
+interface SimplePeerInternals {
+  _pc: RTCPeerConnection
+  _channel: RTCDataChannel
+}
+
+export function createSimplePeerFactory(extra: Record<string, unknown> = {}): PeerFactory {
+  return ({ initiator, iceServers, events }) => {
+    const peer = new SimplePeer({
+      initiator,
+      trickle: true,
+      // Explicit: simple-peer's default contacts public STUN servers.
+      config: { iceServers },
+      ...extra,
+    })
+    const internals = peer as unknown as SimplePeerInternals
+    // Attached at creation: the remote side's first frames can precede our 'connect' event.
+    peer.on('data', (data: Uint8Array) => events.onData(data))
+    peer.on('signal', (data) => events.onSignal(data as unknown as SignalData))
+    peer.on('connect', () => events.onConnect(channelTransport(internals._channel)))
+    peer.on('iceStateChange', (state: RTCIceConnectionState) => events.onIceState(state))
+    peer.on('close', () => events.onClose())
+    peer.on('error', (error: Error) => events.onError(error))
+    return {
+      signal: (data) => peer.signal(data as unknown as SimplePeer.SignalData),
+      destroy: () => peer.destroy(),
+      get connection() {
+        return internals._pc ?? null
+      },
+    }
+  }
+}
+
+function channelTransport(channel: RTCDataChannel): FrameTransport {
+  return {
+    send: (data) => channel.send(data as Uint8Array<ArrayBuffer>),
+    get bufferedAmount() {
+      return channel.bufferedAmount
+    },
+    onDrain(listener) {
+      channel.addEventListener('bufferedamountlow', listener)
+      return () => channel.removeEventListener('bufferedamountlow', listener)
+    },
+  }
+}

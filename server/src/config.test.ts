@@ -1,0 +1,101 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_MAX_PEERS } from '../../shared/limits.js'
+import { findPackageRoot, loadConfig } from './config.js'
+
+describe('loadConfig', () => {
+  it('has defaults that work on a LAN and use no third-party servers', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      maxPeers: DEFAULT_MAX_PEERS,
+      stunUrls: [],
+      turnUrls: [],
+      turnSecret: undefined,
+      turnTtlSeconds: 3600,
+    })
+  })
+
+  it('defaults CLIENT_DIR to dist/client at the repository root', () => {
+    const { clientDir } = loadConfig({})
+    expect(basename(clientDir)).toBe('client')
+    expect(basename(dirname(clientDir))).toBe('dist')
+    expect(existsSync(join(dirname(dirname(clientDir)), 'package.json'))).toBe(true)
+    expect(existsSync(join(dirname(dirname(clientDir)), 'server', 'src', 'config.ts'))).toBe(true)
+  })
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      MAX_PEERS: '4',
+      STUN_URLS: 'stun:a.test:3478, stuns:b.test',
+      TURN_URLS: 'turn:t.test:3478?transport=udp,turns:t.test:5349',
+      TURN_SECRET: 'secret',
+      TURN_TTL: '600',
+      CLIENT_DIR: 'some/dir',
+    })
+    expect(config).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      maxPeers: 4,
+      stunUrls: ['stun:a.test:3478', 'stuns:b.test'],
+      turnUrls: ['turn:t.test:3478?transport=udp', 'turns:t.test:5349'],
+      turnSecret: 'secret',
+      turnTtlSeconds: 600,
+      clientDir: resolve('some/dir'),
+    })
+  })
+
+  it('treats empty values as unset and accepts port 0', () => {
+    expect(loadConfig({ PORT: '', MAX_PEERS: ' ', STUN_URLS: '' })).toMatchObject({
+      port: 3000,
+      maxPeers: DEFAULT_MAX_PEERS,
+      stunUrls: [],
+    })
+    expect(loadConfig({ PORT: '0' }).port).toBe(0)
+  })
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['MAX_PEERS', '1'],
+    ['MAX_PEERS', '65'],
+    ['MAX_PEERS', 'eight'],
+    ['TURN_TTL', '0'],
+    ['TURN_TTL', '1e3'],
+    ['STUN_URLS', 'http://stun.test'],
+    ['STUN_URLS', 'turn:t.test'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(name)
+  })
+
+  it('accepts the MAX_PEERS bounds', () => {
+    expect(loadConfig({ MAX_PEERS: '2' }).maxPeers).toBe(2)
+    expect(loadConfig({ MAX_PEERS: '64' }).maxPeers).toBe(64)
+  })
+
+  it('requires TURN_SECRET with TURN_URLS and checks their scheme', () => {
+    expect(() => loadConfig({ TURN_URLS: 'turn:t.test' })).toThrow(/TURN_SECRET/)
+    expect(() => loadConfig({ TURN_URLS: 'stun:t.test', TURN_SECRET: 's' })).toThrow(/TURN_URLS/)
+  })
+})
+
+describe('findPackageRoot', () => {
+  it('walks up from a compiled-looking path to the nearest package.json', () => {
+    const root = mkdtempSync(join(tmpdir(), 'peerboard-config-'))
+    try {
+      const deep = join(root, 'dist', 'server', 'server', 'src')
+      mkdirSync(deep, { recursive: true })
+      writeFileSync(join(root, 'package.json'), '{}')
+      expect(findPackageRoot(deep)).toBe(root)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_MAX_PEERS } from '../../shared/limits.js'
+
+export interface ServerConfig {
+  port: number
+  host: string
+  maxPeers: number
+  stunUrls: string[]
+  turnUrls: string[]
+  turnSecret: string | undefined
+  turnTtlSeconds: number
+  clientDir: string
+}
+
+const MIN_PEERS = 2
+const MAX_PEERS_LIMIT = 64
+const DEFAULT_TURN_TTL_SECONDS = 3600
+// Credentials outlive the TTL once handed out, so a long one defeats the point of ephemeral ones.
+const MAX_TURN_TTL_SECONDS = 86_400
+
+/**
+ * Reads the environment. Every setting has a default that works on a LAN; nothing points at a
+ * third-party STUN or TURN server unless configured, so by default no address leaves the network.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const turnUrls = readUrls(env, 'TURN_URLS', /^turns?:/)
+  const turnSecret = read(env, 'TURN_SECRET')
+  if (turnUrls.length > 0 && turnSecret === undefined) {
+    throw new Error('TURN_URLS is set but TURN_SECRET is not: TURN credentials need the secret')
+  }
+  const clientDir = read(env, 'CLIENT_DIR')
+  return {
+    port: readInteger(env, 'PORT', 3000, 0, 65_535),
+    host: read(env, 'HOST') ?? '127.0.0.1',
+    maxPeers: readInteger(env, 'MAX_PEERS', DEFAULT_MAX_PEERS, MIN_PEERS, MAX_PEERS_LIMIT),
+    stunUrls: readUrls(env, 'STUN_URLS', /^stuns?:/),
+    turnUrls,
+    turnSecret,
+    turnTtlSeconds: readInteger(env, 'TURN_TTL', DEFAULT_TURN_TTL_SECONDS, 1, MAX_TURN_TTL_SECONDS),
+    clientDir:
+      clientDir === undefined
+        ? join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'client')
+        : resolve(clientDir),
+  }
+}
+
+/**
+ * The nearest ancestor holding a package.json. This file runs both from source (server/src,
+ * under vitest) and compiled (dist/server/server/src), so a fixed number of `..` would be wrong
+ * in one of them.
+ */
+export function findPackageRoot(startDir: string): string {
+  let dir = resolve(startDir)
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error(`no package.json above ${startDir}: set CLIENT_DIR`)
+    dir = parent
+  }
+}
+
+// An empty value (`PORT=` in a shell or a compose file) means "unset", not "invalid".
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === undefined || value === '' ? undefined : value
+}
+
+function readInteger(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new Error(`${name} must be an integer, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) {
+    throw new Error(`${name} must be between ${min} and ${max}, got ${value}`)
+  }
+  return value
+}
+
+function readUrls(env: NodeJS.ProcessEnv, name: string, scheme: RegExp): string[] {
+  const raw = read(env, name)
+  if (raw === undefined) return []
+  const urls = raw
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '')
+  for (const url of urls) {
+    if (!scheme.test(url) || /\s/.test(url)) {
+      throw new Error(`${name} has an invalid URL "${url}" (expected ${scheme.source.slice(1)}…)`)
+    }
+  }
+  return urls
+}

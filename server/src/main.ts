@@ -1,0 +1,49 @@
+import { createApp } from './app.js'
+import { loadConfig, type ServerConfig } from './config.js'
+import { createJsonLogger } from './logger.js'
+
+const SHUTDOWN_GRACE_MS = 5000
+
+const logger = createJsonLogger()
+
+let config: ServerConfig
+try {
+  config = loadConfig(process.env)
+} catch (error) {
+  logger.error(error instanceof Error ? error.message : String(error))
+  process.exit(1)
+}
+
+const app = createApp(config, { logger })
+try {
+  const { port, host } = await app.listen()
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  logger.info(`Peerboard on http://${urlHost}:${port}`, { clientDir: config.clientDir })
+} catch (error) {
+  logger.error('could not listen', { port: config.port, host: config.host, error })
+  process.exit(1)
+}
+
+let stopping = false
+const shutdown = (signal: NodeJS.Signals): void => {
+  if (stopping) {
+    logger.warn('second signal, exiting now', { signal })
+    process.exit(1)
+  }
+  stopping = true
+  logger.info('shutting down', { signal })
+  // A stuck connection must not keep a stopped service alive.
+  setTimeout(() => {
+    logger.error('shutdown took too long, exiting')
+    process.exit(1)
+  }, SHUTDOWN_GRACE_MS).unref()
+  app.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error('shutdown failed', { error })
+      process.exit(1)
+    },
+  )
+}
+process.on('SIGTERM', shutdown)
+process.on('SIGINT', shutdown)

@@ -1,0 +1,203 @@
+/**
+ * Peerboard end to end: real server process, real headless Chromium, real WebRTC.
+ * Assertions read canvas pixels (what a person sees), not the model.
+ */
+import type { Browser, BrowserContext } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  documentDigest,
+  drawStroke,
+  inkPixels,
+  launchBrowser,
+  newPerson,
+  openBoard,
+  waitForConnected,
+  waitForInk,
+  type BoardPage,
+} from '../helpers/browser'
+import { freePort } from '../helpers/ports'
+import { startServer, type ServerProcess } from '../helpers/server-process'
+
+let server: ServerProcess
+let browser: Browser
+const contexts: BrowserContext[] = []
+
+beforeAll(async () => {
+  server = await startServer(await freePort())
+  browser = await launchBrowser()
+})
+
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close().catch(() => undefined)
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.kill()
+})
+
+async function person(url: string): Promise<BoardPage> {
+  const context = await newPerson(browser)
+  contexts.push(context)
+  return openBoard(context, url)
+}
+
+/** A zigzag through the left part of the board. */
+const zigzag: [number, number][] = [
+  [100, 100],
+  [160, 180],
+  [220, 100],
+  [280, 180],
+  [340, 100],
+]
+
+describe('drawing together', () => {
+  it('gives a new board a link with a room id and a key, and joins it from the link', async () => {
+    const a = await person(`${server.url}/`)
+    expect(a.page.url()).toMatch(/\/#[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/)
+    const b = await person(a.page.url())
+    await waitForConnected(a.page, 1)
+    await waitForConnected(b.page, 1)
+    await expect(a.page.getByRole('button', { name: 'Copy link' }).isVisible()).resolves.toBe(true)
+  })
+
+  it('shows what A draws on B and C, and all three converge', async () => {
+    const a = await person(`${server.url}/`)
+    const b = await person(a.page.url())
+    const c = await person(a.page.url())
+    for (const p of [a, b, c]) await waitForConnected(p.page, 2)
+
+    expect(await inkPixels(b.page)).toBe(0)
+    await drawStroke(a.page, zigzag)
+    await drawStroke(b.page, [
+      [500, 400],
+      [600, 450],
+      [700, 400],
+    ])
+    const region = { x: 80, y: 80, width: 300, height: 120 }
+    const onA = await waitForInk(a.page, 200, region)
+    await waitForInk(b.page, onA * 0.9, region)
+    await waitForInk(c.page, onA * 0.9, region)
+    await waitForInk(c.page, 100, { x: 480, y: 380, width: 240, height: 90 })
+
+    // Same board, same viewport: the document layers must be identical pixel for pixel.
+    await expect.poll(() => documentDigest(b.page)).toBe(await documentDigest(a.page))
+    await expect.poll(() => documentDigest(c.page)).toBe(await documentDigest(a.page))
+  })
+
+  it('shows ink on B while A is still drawing', async () => {
+    const a = await person(`${server.url}/`)
+    const b = await person(a.page.url())
+    await waitForConnected(b.page, 1)
+    await drawStroke(a.page, zigzag, { release: false })
+    const region = { x: 80, y: 80, width: 300, height: 120 }
+    await waitForInk(b.page, 200, region)
+    // The stroke is still in progress on A: nothing committed yet.
+    const committedOnA = await a.page.evaluate(
+      () => (window as unknown as { peerboard: { board: { size: number } } }).peerboard.board.size,
+    )
+    expect(committedOnA).toBe(0)
+    await a.page.mouse.up()
+    await expect.poll(() => inkPixels(b.page, region)).toBeGreaterThan(200)
+  })
+
+  it('sends the whole board to a late joiner (2,000 strokes)', async () => {
+    const a = await person(`${server.url}/`)
+    await a.page.evaluate(() => {
+      type Stroke = { append(points: number[]): void; commit(): void }
+      const { board } = (
+        window as unknown as {
+          peerboard: {
+            board: {
+              beginStroke(style: object, options: object): Stroke
+            }
+          }
+        }
+      ).peerboard
+      for (let i = 0; i < 2000; i++) {
+        const stroke = board.beginStroke({ color: '#1e1e1e', size: 2 }, { pressure: false })
+        const points: number[] = []
+        const x0 = 20 + (i % 50) * 18
+        const y0 = 20 + Math.floor(i / 50) * 15
+        for (let k = 0; k < 50; k++) points.push(x0 + k * 0.3, y0 + Math.sin(k / 4) * 5, 0.5)
+        stroke.append(points)
+        stroke.commit()
+      }
+    })
+    const late = await person(a.page.url())
+    await waitForConnected(late.page, 1)
+    await expect
+      .poll(() => documentDigest(late.page), { timeout: 20_000 })
+      .toBe(await documentDigest(a.page))
+    expect(await inkPixels(late.page)).toBeGreaterThan(20_000)
+  })
+
+  it('removes a peer whose tab closes, and the others keep drawing', async () => {
+    const a = await person(`${server.url}/`)
+    const b = await person(a.page.url())
+    const c = await person(a.page.url())
+    for (const p of [a, b, c]) await waitForConnected(p.page, 2)
+    await c.page.close()
+    await a.page.waitForFunction(
+      () => document.querySelectorAll('[data-peer]').length === 1,
+      null,
+      {
+        timeout: 10_000,
+      },
+    )
+    await drawStroke(b.page, zigzag)
+    await waitForInk(a.page, 200)
+  })
+
+  it('keeps the board across a reload, also when alone', async () => {
+    const a = await person(`${server.url}/`)
+    await drawStroke(a.page, zigzag)
+    const before = await waitForInk(a.page, 200)
+    // Let y-indexeddb finish its write before the page goes.
+    await a.page.waitForTimeout(300)
+    await a.page.reload()
+    await a.page.getByLabel('Board').waitFor()
+    await waitForInk(a.page, before * 0.95)
+  })
+})
+
+describe('without the signaling server', () => {
+  it('keeps drawing when the server dies, and rejoins without doubling links', async () => {
+    const own = await startServer(await freePort())
+    try {
+      const a = await person(`${own.url}/`)
+      const b = await person(a.page.url())
+      await waitForConnected(a.page, 1)
+      await waitForConnected(b.page, 1)
+
+      await own.kill()
+      await a.page.getByRole('status').waitFor()
+      await drawStroke(a.page, zigzag)
+      await waitForInk(b.page, 200)
+
+      const revived = await startServer(own.port)
+      try {
+        await a.page.getByRole('status').waitFor({ state: 'detached', timeout: 15_000 })
+        await b.page.getByRole('status').waitFor({ state: 'detached', timeout: 15_000 })
+        // Still exactly one peer each: the rejoin reused the live connection.
+        await waitForConnected(a.page, 1)
+        const links = await a.page.evaluate(
+          () =>
+            (window as unknown as { peerboard: { docSync: { peerCount: number } } }).peerboard
+              .docSync.peerCount,
+        )
+        expect(links).toBe(1)
+
+        const c = await person(a.page.url())
+        await waitForConnected(c.page, 2)
+        await expect
+          .poll(() => documentDigest(c.page), { timeout: 15_000 })
+          .toBe(await documentDigest(a.page))
+      } finally {
+        await revived.kill()
+      }
+    } finally {
+      await own.kill()
+    }
+  })
+})
