@@ -17,6 +17,8 @@ import type { PresenceState } from './state/presence'
 import App from './ui/App.svelte'
 
 async function start(): Promise<void> {
+  // Marks let the benchmark time join → link open → synced without reaching into modules.
+  performance.mark('peerboard:start')
   let room = parseRoomFragment(location.hash)
   if (!room) {
     room = createRoomLink()
@@ -50,6 +52,7 @@ async function start(): Promise<void> {
   const sealer = await createSignalSealer(room.roomId, room.key)
   const signaling = new SocketSignaling({ room: room.roomId, name: identity.name })
   const docSync = new DocSync(doc, awareness, {
+    onSynced: (peerId) => performance.mark(`peerboard:synced:${peerId}`),
     onWarning: (peerId, reason) => console.warn(`peer ${peerId.slice(0, 6)}: ${reason}`),
   })
   let app: AppState | null = null
@@ -58,12 +61,22 @@ async function start(): Promise<void> {
     sealer,
     createPeer: createSimplePeerFactory(),
     events: {
-      linkOpened: (link) => docSync.addPeer(link),
+      linkOpened: (link) => {
+        performance.mark(`peerboard:link-open:${link.peerId}`)
+        docSync.addPeer(link)
+      },
       linkFrame: (peerId, frame) => docSync.peer(peerId)?.receive(frame),
       linkBadFrame: (peerId, reason) => docSync.peer(peerId)?.strike(reason),
       linkClosed: (peerId) => docSync.removePeer(peerId),
+      linkState: (peerId, state) => {
+        if (state === 'reconnecting') docSync.suspendPeer(peerId)
+        else docSync.resumePeer(peerId)
+      },
       peersChanged: (peers) => app?.onPeersChanged(peers),
-      signalingStatus: (status, error) => app?.onSignalingStatus(status, error),
+      signalingStatus: (status, error) => {
+        if (status === 'joined') performance.mark('peerboard:joined')
+        app?.onSignalingStatus(status, error)
+      },
       log: (message) => console.info(message),
     },
   })

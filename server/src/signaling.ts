@@ -62,6 +62,9 @@ export function createSignalingServer(
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     // The browser bundles its own client; the client build is served from our origin.
     serveClient: false,
+    // A peer whose network vanished leaves the room within ~15 s instead of Socket.IO's 45 s.
+    pingInterval: 10_000,
+    pingTimeout: 5_000,
     // No `cors` option: the client is served from this origin. No connection-state recovery:
     // it would restore a socket without a `join`, so room membership would silently diverge.
   })

@@ -83,6 +83,15 @@ describe('drawing together', () => {
     // Same board, same viewport: the document layers must be identical pixel for pixel.
     await expect.poll(() => documentDigest(b.page)).toBe(await documentDigest(a.page))
     await expect.poll(() => documentDigest(c.page)).toBe(await documentDigest(a.page))
+
+    // The README's picture: B's screen, with A's cursor hovering near A's ink.
+    const screenshot = process.env.PEERBOARD_SCREENSHOT
+    if (screenshot) {
+      const box = await a.page.getByLabel('Board').boundingBox()
+      await a.page.mouse.move((box?.x ?? 0) + 360, (box?.y ?? 0) + 200)
+      await b.page.waitForTimeout(300)
+      await b.page.screenshot({ path: screenshot })
+    }
   })
 
   it('shows ink on B while A is still drawing', async () => {

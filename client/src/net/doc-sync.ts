@@ -152,8 +152,23 @@ export class DocSync {
     const encoder = encoding.createEncoder()
     syncProtocol.writeSyncStep1(encoder, this.doc)
     link.send(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
-    if (this.awareness.getLocalState() !== null) link.send(this.#awarenessFrame())
+    this.#announce()
     return peer
+  }
+
+  /**
+   * The link to a peer is interrupted: its cursor and presence go now, not after the 30 s
+   * awareness timeout. On recovery both sides announce themselves again.
+   */
+  suspendPeer(peerId: string): void {
+    const peer = this.#peers.get(peerId)
+    if (!peer) return
+    awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.clients], 'peer-suspended')
+    peer.clients.clear()
+  }
+
+  resumePeer(peerId: string): void {
+    if (this.#peers.has(peerId)) this.#announce()
   }
 
   removePeer(peerId: string): void {
@@ -178,6 +193,15 @@ export class DocSync {
   destroy(): void {
     for (const peerId of [...this.#peers.keys()]) this.removePeer(peerId)
     for (const undo of this.#cleanup) undo()
+  }
+
+  /**
+   * Re-publishes our presence with a new clock. Re-sending the old state would not do: a peer
+   * that dropped it keeps its clock and ignores a state that is not newer.
+   */
+  #announce(): void {
+    const state = this.awareness.getLocalState()
+    if (state !== null) this.awareness.setLocalState({ ...state })
   }
 
   #awarenessFrame(): Uint8Array {

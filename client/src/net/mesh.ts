@@ -32,6 +32,8 @@ export interface MeshEvents {
   linkFrame(peerId: string, frame: Frame): void
   linkBadFrame(peerId: string, reason: string): void
   linkClosed(peerId: string): void
+  /** An open link lost ICE connectivity ('reconnecting') or got it back ('connected'). */
+  linkState?(peerId: string, state: 'connected' | 'reconnecting'): void
   peersChanged(peers: PeerInfo[]): void
   signalingStatus(status: SignalingStatus, error?: ErrorAck): void
   log?(message: string): void
