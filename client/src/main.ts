@@ -50,7 +50,7 @@ async function start(): Promise<void> {
   })
 
   const sealer = await createSignalSealer(room.roomId, room.key)
-  const signaling = new SocketSignaling({ room: room.roomId, name: identity.name })
+  const signaling = new SocketSignaling({ room: room.roomId })
   const docSync = new DocSync(doc, awareness, {
     onSynced: (peerId) => performance.mark(`peerboard:synced:${peerId}`),
     onWarning: (peerId, reason) => console.warn(`peer ${peerId.slice(0, 6)}: ${reason}`),

@@ -4,7 +4,7 @@
  * Every local transaction carries an origin: LOCAL edits are undoable, LIVE ones are not.
  */
 import * as Y from 'yjs'
-import { concatBytes, decodePoints, PointEncoder, type FlatPoints } from './points'
+import { concatBytes, decodePoints, hasPressure, PointEncoder, type FlatPoints } from './points'
 import {
   compareShapes,
   isValidStyle,
@@ -19,6 +19,7 @@ export const LIVE = { origin: 'live' } as const
 
 export interface LiveStrokeView extends StrokeStyle {
   id: string
+  pressure: boolean
   /** Awareness/doc client id of the author, so strokes of peers who left can be pruned. */
   client: number
   points: FlatPoints
@@ -167,10 +168,6 @@ export class LiveStroke {
     this.#encoder = new PointEncoder(options)
   }
 
-  get pointCount(): number {
-    return this.#chunks.length === 0 ? 0 : decodePoints(concatBytes(this.#chunks)).length / 3
-  }
-
   append(points: FlatPoints): void {
     if (this.#done || points.length < 3) return
     const chunk = this.#encoder.encode(points)
@@ -222,8 +219,10 @@ function readLive(id: string, array: unknown): LiveStrokeView | null {
   const chunks = items.slice(1)
   if (!chunks.every((chunk): chunk is Uint8Array => chunk instanceof Uint8Array)) return null
   try {
-    const points = decodePoints(concatBytes(chunks))
-    return { id, client: meta.client, color: meta.color!, size: meta.size!, points }
+    const bytes = concatBytes(chunks)
+    const points = decodePoints(bytes)
+    const pressure = hasPressure(bytes)
+    return { id, client: meta.client, color: meta.color!, size: meta.size!, points, pressure }
   } catch {
     return null
   }

@@ -68,6 +68,10 @@ export function encodePoints(
   return new PointEncoder(options).encode(points)
 }
 
+export function hasPressure(bytes: Uint8Array): boolean {
+  return ((bytes[0] ?? 0) & 1) === 1
+}
+
 /** Decodes a whole buffer (or the concatenation of live chunks). Throws on malformed input. */
 export function decodePoints(bytes: Uint8Array): FlatPoints {
   if (bytes.length === 0) return []

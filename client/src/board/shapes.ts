@@ -2,7 +2,7 @@
  * Shapes as stored in the Yjs document, and their validation on read: any peer can write
  * anything into the document, so nothing reaches the renderer without passing parseShape.
  */
-import { decodePoints, type FlatPoints } from './points'
+import { decodePoints, hasPressure, type FlatPoints } from './points'
 
 export interface StrokeStyle {
   color: string
@@ -20,6 +20,8 @@ export interface StrokeShape extends StrokeStyle {
   id: string
   type: 'pen'
   points: FlatPoints
+  /** The device reported pressure (a pen); otherwise pressures are a flat 0.5. */
+  pressure: boolean
   z: number
 }
 
@@ -60,6 +62,7 @@ export function parseShape(id: string, value: unknown): Shape | null {
     id,
     type: 'pen',
     points: decoded,
+    pressure: hasPressure(points),
     color: record.color as string,
     size: record.size as number,
     z,

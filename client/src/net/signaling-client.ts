@@ -35,7 +35,6 @@ export interface Signaling {
 export interface SocketSignalingOptions {
   url?: string
   room: string
-  name?: string
   joinTimeoutMs?: number
 }
 
@@ -64,12 +63,8 @@ export class SocketSignaling implements Signaling {
     const join = () => {
       socket.timeout(this.#options.joinTimeoutMs ?? 10_000).emit(
         'join',
-        {
-          room: this.#options.room,
-          peer: this.self,
-          token: this.#token,
-          ...(this.#options.name ? { name: this.#options.name } : {}),
-        },
+        // No name: the server has no use for who people are.
+        { room: this.#options.room, peer: this.self, token: this.#token },
         (timeoutError: Error | null, ack: JoinAck) => {
           if (timeoutError) {
             // The server is up but silent: drop the socket and let reconnection try again.

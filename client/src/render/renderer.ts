@@ -5,7 +5,7 @@
  */
 import type { Board, BoardChange, LiveStrokeView } from '../board/board'
 import { compareShapes, type Shape } from '../board/shapes'
-import { isDot, traceStroke } from './stroke-path'
+import { strokeOutline, traceOutline, type StrokeGeometry } from './stroke-path'
 import type { Viewport } from './viewport'
 
 export interface RemoteCursor {
@@ -147,12 +147,11 @@ export class BoardRenderer {
   #paint(context: CanvasRenderingContext2D, shape: Shape): void {
     let cached = this.#paths.get(shape.id)
     if (!cached || cached.shape !== shape) {
-      const path = new Path2D()
-      traceStroke(path, shape.points, shape.size)
-      cached = { shape, path }
+      cached = { shape, path: strokePath(shape, true) }
       this.#paths.set(shape.id, cached)
     }
-    strokeOrFill(context, cached.path, isDot(shape.points), shape.color, shape.size)
+    context.fillStyle = shape.color
+    context.fill(cached.path)
   }
 
   #drawOverlay(): void {
@@ -166,9 +165,8 @@ export class BoardRenderer {
   }
 
   #paintLive(context: CanvasRenderingContext2D, stroke: LiveStrokeView): void {
-    const path = new Path2D()
-    traceStroke(path, stroke.points, stroke.size)
-    strokeOrFill(context, path, isDot(stroke.points), stroke.color, stroke.size)
+    context.fillStyle = stroke.color
+    context.fill(strokePath(stroke, false))
   }
 
   #paintCursor(context: CanvasRenderingContext2D, cursor: RemoteCursor): void {
@@ -191,23 +189,10 @@ export class BoardRenderer {
   }
 }
 
-function strokeOrFill(
-  context: CanvasRenderingContext2D,
-  path: Path2D,
-  dot: boolean,
-  color: string,
-  size: number,
-): void {
-  if (dot) {
-    context.fillStyle = color
-    context.fill(path)
-    return
-  }
-  context.strokeStyle = color
-  context.lineWidth = size
-  context.lineCap = 'round'
-  context.lineJoin = 'round'
-  context.stroke(path)
+function strokePath(stroke: StrokeGeometry, complete: boolean): Path2D {
+  const path = new Path2D()
+  traceOutline(path, strokeOutline(stroke, complete))
+  return path
 }
 
 function context2d(canvas: HTMLCanvasElement): CanvasRenderingContext2D {

@@ -1,40 +1,65 @@
 /**
- * Stroke geometry: a smooth path through the points (quadratic curves between midpoints),
- * which hides the polyline corners of sparse pointer samples.
+ * Stroke geometry. perfect-freehand turns the points into an outline whose width follows the
+ * pen's pressure (or, for a mouse or finger, the drawing speed); the outline is filled.
  */
+import { getStroke, type StrokeOptions } from 'perfect-freehand'
 import type { FlatPoints } from '../board/points'
 
 export interface PathSink {
   moveTo(x: number, y: number): void
   lineTo(x: number, y: number): void
   quadraticCurveTo(cx: number, cy: number, x: number, y: number): void
-  arc(x: number, y: number, r: number, start: number, end: number): void
+  closePath(): void
 }
 
-export function traceStroke(sink: PathSink, points: FlatPoints, size: number): void {
-  const count = Math.floor(points.length / 3)
-  if (count === 0) return
-  const x0 = points[0]!
-  const y0 = points[1]!
-  if (count === 1) {
-    sink.moveTo(x0 + size / 2, y0)
-    sink.arc(x0, y0, size / 2, 0, Math.PI * 2)
-    return
-  }
-  sink.moveTo(x0, y0)
-  for (let i = 1; i < count - 1; i++) {
-    const x = points[i * 3]!
-    const y = points[i * 3 + 1]!
-    const nx = points[i * 3 + 3]!
-    const ny = points[i * 3 + 4]!
-    sink.quadraticCurveTo(x, y, (x + nx) / 2, (y + ny) / 2)
-  }
-  sink.lineTo(points[(count - 1) * 3]!, points[(count - 1) * 3 + 1]!)
+export interface StrokeGeometry {
+  points: FlatPoints
+  size: number
+  /** The device reported pressure; otherwise it is simulated from speed. */
+  pressure: boolean
 }
 
-/** A single dot is filled, everything else stroked. */
-export function isDot(points: FlatPoints): boolean {
-  return points.length <= 3
+/**
+ * Low streamline: a live stroke's end must stay under the pointer, not trail behind it.
+ */
+function options(stroke: StrokeGeometry, complete: boolean): StrokeOptions {
+  return {
+    size: stroke.size,
+    thinning: stroke.pressure ? 0.6 : 0.45,
+    smoothing: 0.5,
+    streamline: 0.15,
+    simulatePressure: !stroke.pressure,
+    last: complete,
+  }
+}
+
+export function strokeOutline(stroke: StrokeGeometry, complete: boolean): number[][] {
+  const input: number[][] = []
+  const { points } = stroke
+  for (let i = 0; i + 2 < points.length; i += 3) {
+    input.push([points[i]!, points[i + 1]!, points[i + 2]!])
+  }
+  return getStroke(input, options(stroke, complete))
+}
+
+/** Traces a closed outline with quadratic curves through the midpoints of its edges. */
+export function traceOutline(sink: PathSink, outline: readonly number[][]): void {
+  const count = outline.length
+  if (count < 3) return
+  const first = outline[0]!
+  const second = outline[1]!
+  sink.moveTo((first[0]! + second[0]!) / 2, (first[1]! + second[1]!) / 2)
+  for (let i = 1; i <= count; i++) {
+    const point = outline[i % count]!
+    const next = outline[(i + 1) % count]!
+    sink.quadraticCurveTo(
+      point[0]!,
+      point[1]!,
+      (point[0]! + next[0]!) / 2,
+      (point[1]! + next[1]!) / 2,
+    )
+  }
+  sink.closePath()
 }
 
 export interface Bounds {
