@@ -170,6 +170,26 @@ describe('drawing together', () => {
   })
 })
 
+describe('room limits', () => {
+  it('tells the person who would exceed MAX_PEERS that the board is full', async () => {
+    const small = await startServer(await freePort(), { MAX_PEERS: '2' })
+    try {
+      const a = await person(`${small.url}/`)
+      const b = await person(a.page.url())
+      await waitForConnected(b.page, 1)
+      const c = await person(a.page.url())
+      await expect
+        .poll(() => c.page.getByRole('alert').textContent(), { timeout: 10_000 })
+        .toContain('already has 2 people')
+      // The two inside are unaffected.
+      await drawStroke(a.page, zigzag)
+      await waitForInk(b.page, 200)
+    } finally {
+      await small.kill()
+    }
+  })
+})
+
 describe('without the signaling server', () => {
   it('keeps drawing when the server dies, and rejoins without doubling links', async () => {
     const own = await startServer(await freePort())

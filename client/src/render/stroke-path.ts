@@ -25,7 +25,7 @@ export interface StrokeGeometry {
 function options(stroke: StrokeGeometry, complete: boolean): StrokeOptions {
   return {
     size: stroke.size,
-    thinning: stroke.pressure ? 0.6 : 0.45,
+    thinning: stroke.pressure ? 0.6 : 0.25,
     smoothing: 0.5,
     streamline: 0.15,
     simulatePressure: !stroke.pressure,
