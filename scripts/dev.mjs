@@ -13,7 +13,7 @@ const children = [
     stdio: 'inherit',
     env: { ...process.env, PORT: signalingPort },
   }),
-  spawn('npx', ['vite'], {
+  spawn(process.execPath, ['node_modules/vite/bin/vite.js'], {
     stdio: 'inherit',
     env: { ...process.env, SIGNALING_PORT: signalingPort },
   }),
