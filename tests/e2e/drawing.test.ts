@@ -42,13 +42,13 @@ async function person(url: string): Promise<BoardPage> {
   return openBoard(context, url)
 }
 
-/** A zigzag through the left part of the board. */
+/** A zigzag in the upper middle of the board, clear of the panels. */
 const zigzag: [number, number][] = [
-  [100, 100],
-  [160, 180],
-  [220, 100],
-  [280, 180],
-  [340, 100],
+  [300, 150],
+  [360, 230],
+  [420, 150],
+  [480, 230],
+  [540, 150],
 ]
 
 describe('drawing together', () => {
@@ -74,7 +74,7 @@ describe('drawing together', () => {
       [600, 450],
       [700, 400],
     ])
-    const region = { x: 80, y: 80, width: 300, height: 120 }
+    const region = { x: 280, y: 130, width: 300, height: 120 }
     const onA = await waitForInk(a.page, 200, region)
     await waitForInk(b.page, onA * 0.9, region)
     await waitForInk(c.page, onA * 0.9, region)
@@ -87,8 +87,8 @@ describe('drawing together', () => {
     // The README's picture: B's screen, with A's cursor hovering near A's ink.
     const screenshot = process.env.PEERBOARD_SCREENSHOT
     if (screenshot) {
-      const box = await a.page.getByLabel('Board').boundingBox()
-      await a.page.mouse.move((box?.x ?? 0) + 360, (box?.y ?? 0) + 200)
+      const box = await a.page.getByLabel('Board', { exact: true }).boundingBox()
+      await a.page.mouse.move((box?.x ?? 0) + 560, (box?.y ?? 0) + 250)
       await b.page.waitForTimeout(300)
       await b.page.screenshot({ path: screenshot })
     }
@@ -99,7 +99,7 @@ describe('drawing together', () => {
     const b = await person(a.page.url())
     await waitForConnected(b.page, 1)
     await drawStroke(a.page, zigzag, { release: false })
-    const region = { x: 80, y: 80, width: 300, height: 120 }
+    const region = { x: 280, y: 130, width: 300, height: 120 }
     await waitForInk(b.page, 200, region)
     // The stroke is still in progress on A: nothing committed yet.
     const committedOnA = await a.page.evaluate(
@@ -165,7 +165,7 @@ describe('drawing together', () => {
     // Let y-indexeddb finish its write before the page goes.
     await a.page.waitForTimeout(300)
     await a.page.reload()
-    await a.page.getByLabel('Board').waitFor()
+    await a.page.getByLabel('Board', { exact: true }).waitFor()
     await waitForInk(a.page, before * 0.95)
   })
 })

@@ -51,7 +51,7 @@ export async function openBoard(context: BrowserContext, url: string): Promise<B
   page.on('console', (message) => logs.push(`[${message.type()}] ${message.text()}`))
   page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`))
   await page.goto(url)
-  await page.getByLabel('Board').waitFor()
+  await page.getByLabel('Board', { exact: true }).waitFor()
   return { page, context, logs }
 }
 
@@ -70,7 +70,7 @@ export async function drawStroke(
   points: readonly [number, number][],
   options: { release?: boolean } = {},
 ): Promise<void> {
-  const box = await page.getByLabel('Board').boundingBox()
+  const box = await page.getByLabel('Board', { exact: true }).boundingBox()
   if (!box) throw new Error('board not visible')
   const [first, ...rest] = points
   if (!first) return
@@ -139,4 +139,42 @@ export async function waitForInk(
     if (Date.now() > deadline) throw new Error(`ink ${count} < ${minimum} after ${timeout} ms`)
     await page.waitForTimeout(50)
   }
+}
+
+/**
+ * Counts painted pixels of the document layer only (committed shapes, any colour or opacity),
+ * optionally inside a region in CSS pixels. Cursors and drafts live on the overlay and never
+ * count.
+ */
+export async function documentInk(page: Page, region?: InkRegion): Promise<number> {
+  return page.evaluate((area) => {
+    const canvas = document.querySelector<HTMLCanvasElement>('canvas[data-layer="document"]')!
+    const dpr = canvas.width / canvas.getBoundingClientRect().width
+    const x = Math.round((area?.x ?? 0) * dpr)
+    const y = Math.round((area?.y ?? 0) * dpr)
+    const width = Math.round((area?.width ?? canvas.width / dpr) * dpr)
+    const height = Math.round((area?.height ?? canvas.height / dpr) * dpr)
+    const data = canvas.getContext('2d')!.getImageData(x, y, width, height).data
+    let count = 0
+    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) count++
+    return count
+  }, region ?? null)
+}
+
+/** Drags with the real mouse from one board point to another (CSS pixels). */
+export async function drag(
+  page: Page,
+  from: [number, number],
+  to: [number, number],
+  options: { shift?: boolean } = {},
+): Promise<void> {
+  const box = await page.getByLabel('Board', { exact: true }).boundingBox()
+  if (!box) throw new Error('board not visible')
+  if (options.shift) await page.keyboard.down('Shift')
+  await page.mouse.move(box.x + from[0], box.y + from[1])
+  await page.mouse.down()
+  await page.mouse.move(box.x + (from[0] + to[0]) / 2, box.y + (from[1] + to[1]) / 2, { steps: 4 })
+  await page.mouse.move(box.x + to[0], box.y + to[1], { steps: 4 })
+  await page.mouse.up()
+  if (options.shift) await page.keyboard.up('Shift')
 }

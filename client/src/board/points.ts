@@ -85,10 +85,13 @@ export function decodePoints(bytes: Uint8Array): FlatPoints {
   let x = 0
   let y = 0
   let p = 0
-  while (decoding.hasContent(decoder)) {
+  // Not decoding.hasContent: lib0's readVarInt reads past the end of a truncated point without
+  // throwing, and `pos !== length` would then never end the loop.
+  while (decoder.pos < bytes.length) {
     x += decoding.readVarInt(decoder)
     y += decoding.readVarInt(decoder)
     if (pressure) p += decoding.readVarInt(decoder)
+    if (decoder.pos > bytes.length) throw new Error('truncated point')
     points.push(x / scale, y / scale, pressure ? p / 255 : 0.5)
   }
   if (!points.every(Number.isFinite)) throw new Error('points out of range')

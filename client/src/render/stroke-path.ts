@@ -61,27 +61,3 @@ export function traceOutline(sink: PathSink, outline: readonly number[][]): void
   }
   sink.closePath()
 }
-
-export interface Bounds {
-  minX: number
-  minY: number
-  maxX: number
-  maxY: number
-}
-
-export function strokeBounds(points: FlatPoints, size: number): Bounds {
-  let minX = Infinity
-  let minY = Infinity
-  let maxX = -Infinity
-  let maxY = -Infinity
-  for (let i = 0; i + 1 < points.length; i += 3) {
-    const x = points[i]!
-    const y = points[i + 1]!
-    if (x < minX) minX = x
-    if (x > maxX) maxX = x
-    if (y < minY) minY = y
-    if (y > maxY) maxY = y
-  }
-  const pad = size / 2
-  return { minX: minX - pad, minY: minY - pad, maxX: maxX + pad, maxY: maxY + pad }
-}

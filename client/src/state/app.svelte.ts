@@ -1,19 +1,33 @@
 /**
- * The UI's view of a Peerboard session: wraps the board, the mesh and presence in runes so
- * components stay thin. Plain modules do the work; this class only adapts them.
+ * The UI's view of a Peerboard session: wraps the board, tools, mesh and presence in runes so
+ * components stay thin. Plain modules do the work; this class adapts them and routes input.
  */
 import type { Awareness } from 'y-protocols/awareness'
 import type { ErrorAck } from '../../../shared/signaling'
 import type { Board } from '../board/board'
+import { fontSize, type ShapeStyle } from '../board/shapes'
 import type { DocSync } from '../net/doc-sync'
 import type { LinkState, PeerInfo, PeerMesh } from '../net/mesh'
 import type { SignalingStatus } from '../net/signaling-client'
+import { shapeBounds } from '../render/geometry'
 import { BoardRenderer, type RemoteCursor } from '../render/renderer'
 import { Viewport } from '../render/viewport'
-import { PenTool } from '../tools/pen-tool'
+import { EraserTool } from '../tools/eraser-tool'
+import { FreehandTool } from '../tools/freehand-tool'
+import { HandTool } from '../tools/hand-tool'
 import { attachPointerInput } from '../tools/pointer-input'
+import { SelectTool } from '../tools/select-tool'
+import { Selection } from '../tools/selection'
+import { ShapeTool } from '../tools/shape-tool'
+import { shortcutFor, type ShortcutAction } from '../tools/shortcuts'
+import { TextTool } from '../tools/text-tool'
+import type { Tool, ToolName } from '../tools/tool'
 import { saveIdentity, type Identity } from './identity'
 import { readCursor, readUser } from './presence'
+import { createToolContext } from './tool-context'
+
+export { TOOL_SHORTCUT } from '../tools/shortcuts'
+export type { ToolName } from '../tools/tool'
 
 export interface Participant {
   id: string
@@ -32,28 +46,76 @@ export interface AppDeps {
   storage: Storage | null
 }
 
+export interface TextEditing {
+  id: string
+  /** Screen position (CSS pixels relative to the board) and font size on screen. */
+  left: number
+  top: number
+  fontPx: number
+  color: string
+  text: string
+}
+
+export const PALETTE = ['#1e1e1e', '#e03131', '#2f9e44', '#1971c2', '#f08c00', '#9c36b5'] as const
+export const WIDTHS = [
+  { label: 'Thin', size: 2 },
+  { label: 'Medium', size: 4 },
+  { label: 'Thick', size: 8 },
+] as const
+
 export class AppState {
   readonly #deps: AppDeps
   readonly viewport = new Viewport()
-  readonly #pen: PenTool
+  readonly selection = new Selection()
+  readonly #tools: Record<ToolName, Tool>
+  readonly #hand: HandTool
   #renderer: BoardRenderer | null = null
   #peers: PeerInfo[] = []
+  #space = false
 
   signaling = $state<SignalingStatus>('connecting')
   rejection = $state<string | null>(null)
+  notice = $state<string | null>(null)
   participants = $state<Participant[]>([])
   identity = $state<Identity>({ name: '', color: '#000000' })
-  tool = $state<'pen'>('pen')
-  color = $state('#1e1e1e')
+  tool = $state<ToolName>('pen')
+  color = $state<string>(PALETTE[0])
   size = $state(4)
+  fill = $state<string | null>(null)
   copied = $state(false)
   canUndo = $state(false)
   canRedo = $state(false)
+  selectedCount = $state(0)
+  zoom = $state(1)
+  editing = $state<TextEditing | null>(null)
+  confirmingClear = $state(false)
 
   constructor(deps: AppDeps) {
     this.#deps = deps
     this.identity = deps.identity
-    this.#pen = new PenTool(deps.board, () => ({ color: this.color, size: this.size }))
+    const context = createToolContext({
+      board: deps.board,
+      viewport: this.viewport,
+      selection: this.selection,
+      index: () => this.#renderer?.index ?? null,
+      style: () => this.style,
+      editText: (id) => this.#editText(id),
+      invalidate: () => this.#renderer?.invalidateOverlay(),
+    })
+    this.#hand = new HandTool(context)
+    this.#tools = {
+      pen: new FreehandTool(context, 'pen'),
+      highlighter: new FreehandTool(context, 'highlighter'),
+      eraser: new EraserTool(context),
+      line: new ShapeTool(context, 'line'),
+      arrow: new ShapeTool(context, 'arrow'),
+      rect: new ShapeTool(context, 'rect'),
+      ellipse: new ShapeTool(context, 'ellipse'),
+      text: new TextTool(context),
+      select: new SelectTool(context),
+      hand: this.#hand,
+    }
+
     deps.awareness.on('change', () => {
       this.#refreshParticipants()
       this.#renderer?.invalidateOverlay()
@@ -66,10 +128,36 @@ export class AppState {
     undoManager.on('stack-item-added', refreshUndo)
     undoManager.on('stack-item-popped', refreshUndo)
     undoManager.on('stack-cleared', refreshUndo)
+    this.selection.onChange(() => {
+      this.selectedCount = this.selection.size
+      this.#renderer?.invalidateOverlay()
+    })
+    deps.board.observe((change) => {
+      if (change.shapes.size === 0) return
+      this.selection.retain((id) => deps.board.shape(id) !== undefined)
+      if (this.selection.size > 0) this.#renderer?.invalidateOverlay()
+      if (this.editing) this.#placeEditor(this.editing.id)
+    })
+    this.viewport.onChange(() => {
+      this.zoom = this.viewport.zoom
+      if (this.editing) this.#placeEditor(this.editing.id)
+    })
   }
 
   get link(): string {
     return this.#deps.link
+  }
+
+  get style(): ShapeStyle {
+    return { color: this.color, size: this.size, fill: this.fill }
+  }
+
+  get board(): Board {
+    return this.#deps.board
+  }
+
+  get renderer(): BoardRenderer | null {
+    return this.#renderer
   }
 
   onPeersChanged(peers: PeerInfo[]): void {
@@ -95,6 +183,7 @@ export class AppState {
       documentCanvas,
       overlayCanvas,
       cursors: () => this.#cursors(),
+      decorations: () => this.#decorations(),
     })
     this.#renderer = renderer
     const resize = () => {
@@ -107,8 +196,10 @@ export class AppState {
     const detachInput = attachPointerInput({
       element: overlayCanvas,
       viewport: this.viewport,
-      tool: () => this.#pen,
-      onHover: (point) => this.#setCursor(point),
+      tool: () => this.#tools[this.tool],
+      hand: this.#hand,
+      spaceHeld: () => this.#space,
+      onHover: (point) => this.#deps.awareness.setLocalStateField('cursor', point),
     })
     return () => {
       detachInput()
@@ -118,12 +209,113 @@ export class AppState {
     }
   }
 
+  setTool(tool: ToolName): void {
+    this.#commitText()
+    this.tool = tool
+    if (tool !== 'select') this.selection.clear()
+    this.#deps.awareness.setLocalStateField('tool', tool)
+  }
+
+  setColor(color: string): void {
+    this.color = color
+    this.#styleSelection({ color })
+  }
+
+  setSize(size: number): void {
+    this.size = size
+    this.#styleSelection({ size })
+  }
+
+  setFill(fill: string | null): void {
+    this.fill = fill
+    this.#styleSelection({ fill })
+  }
+
   undo(): void {
     this.#deps.board.undo()
   }
 
   redo(): void {
     this.#deps.board.redo()
+  }
+
+  deleteSelection(): void {
+    if (this.selection.size === 0) return
+    this.#deps.board.deleteShapes(this.selection.ids)
+    this.selection.clear()
+  }
+
+  duplicateSelection(): void {
+    if (this.selection.size === 0) return
+    this.selection.set(this.#deps.board.duplicate(this.selection.ids))
+  }
+
+  bringToFront(): void {
+    this.#deps.board.bringToFront(this.selection.ids)
+  }
+
+  sendToBack(): void {
+    this.#deps.board.sendToBack(this.selection.ids)
+  }
+
+  selectAll(): void {
+    this.setTool('select')
+    this.selection.set(this.#deps.board.allShapes().map((shape) => shape.id))
+  }
+
+  requestClear(): void {
+    this.confirmingClear = true
+  }
+
+  confirmClear(confirmed: boolean): void {
+    this.confirmingClear = false
+    if (!confirmed) return
+    this.selection.clear()
+    this.#deps.board.clear()
+  }
+
+  zoomBy(factor: number): void {
+    const renderer = this.#renderer
+    this.viewport.zoomAt((renderer?.width ?? 0) / 2, (renderer?.height ?? 0) / 2, factor)
+  }
+
+  zoomToFit(): void {
+    const renderer = this.#renderer
+    if (renderer) this.viewport.fit(renderer.contentBounds(), renderer.width, renderer.height)
+  }
+
+  resetZoom(): void {
+    this.viewport.reset()
+  }
+
+  /** Keyboard handling for the whole page; returns true when the key was used. */
+  onKeyDown(event: KeyboardEvent): boolean {
+    if (event.key === ' ' && !isTyping(event.target)) {
+      this.#space = true
+      return true
+    }
+    if (isTyping(event.target)) return false
+    const action = shortcutFor(event)
+    if (!action) return false
+    this.#run(action)
+    return true
+  }
+
+  onKeyUp(event: KeyboardEvent): void {
+    if (event.key === ' ') this.#space = false
+  }
+
+  /** The text editor's content changed (typing). */
+  editTextInput(text: string): void {
+    const editing = this.editing
+    if (!editing) return
+    this.editing = { ...editing, text }
+    this.#deps.board.setText(editing.id, text)
+  }
+
+  /** The editor closed (blur, Escape): an empty text is removed, in the same undo step. */
+  finishTextEdit(): void {
+    this.#commitText()
   }
 
   async copyLink(): Promise<void> {
@@ -145,8 +337,84 @@ export class AppState {
     this.#deps.awareness.setLocalStateField('user', { ...this.identity })
   }
 
-  #setCursor(point: { x: number; y: number } | null): void {
-    this.#deps.awareness.setLocalStateField('cursor', point)
+  showNotice(message: string | null): void {
+    this.notice = message
+  }
+
+  #run(action: ShortcutAction): void {
+    switch (action.kind) {
+      case 'tool':
+        return this.setTool(action.tool)
+      case 'undo':
+        return this.undo()
+      case 'redo':
+        return this.redo()
+      case 'delete':
+        return this.deleteSelection()
+      case 'select-all':
+        return this.selectAll()
+      case 'duplicate':
+        return this.duplicateSelection()
+      case 'bring-to-front':
+        return this.bringToFront()
+      case 'send-to-back':
+        return this.sendToBack()
+      case 'deselect':
+        return this.selection.clear()
+      case 'zoom-in':
+        return this.zoomBy(1.25)
+      case 'zoom-out':
+        return this.zoomBy(0.8)
+      case 'zoom-fit':
+        return this.zoomToFit()
+      case 'zoom-reset':
+        return this.resetZoom()
+    }
+  }
+
+  #styleSelection(patch: Partial<ShapeStyle>): void {
+    if (this.selection.size > 0) this.#deps.board.setStyle(this.selection.ids, patch)
+  }
+
+  #editText(id: string | null): void {
+    this.#commitText()
+    if (id) this.#placeEditor(id)
+  }
+
+  #placeEditor(id: string): void {
+    const shape = this.#deps.board.shape(id)
+    if (!shape || shape.type !== 'text') {
+      this.editing = null
+      return
+    }
+    const at = this.viewport.toScreen(shape.x, shape.y)
+    this.editing = {
+      id,
+      left: at.x,
+      top: at.y,
+      fontPx: fontSize(shape.size) * this.viewport.zoom,
+      color: shape.color,
+      text: this.editing?.id === id ? this.editing.text : shape.text,
+    }
+  }
+
+  #commitText(): void {
+    const editing = this.editing
+    if (!editing) return
+    this.editing = null
+    const shape = this.#deps.board.shape(editing.id)
+    if (shape?.type === 'text' && shape.text.trim() === '')
+      this.#deps.board.deleteShapes([editing.id], true)
+  }
+
+  #decorations() {
+    const board = this.#deps.board
+    const selection = [...this.selection.ids]
+      .map((id) => board.shape(id))
+      .filter((shape) => shape !== undefined)
+      .map(shapeBounds)
+    const tool = this.#tools[this.tool]
+    return { selection, marquee: tool.marquee?.() ?? null, draft: tool.draft?.() ?? null }
   }
 
   #cursors(): RemoteCursor[] {
@@ -177,4 +445,14 @@ export class AppState {
         }
       })
   }
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable ||
+      target.tagName === 'INPUT' ||
+      target.tagName === 'TEXTAREA' ||
+      target.tagName === 'SELECT')
+  )
 }

@@ -1,66 +1,140 @@
 /**
- * Feeds pointer events on the board element to the active tool in board coordinates: mouse,
- * touch and pen alike, with the coalesced samples a fast stroke produces between frames.
+ * Turns pointer, wheel and touch input on the board element into tool calls in board
+ * coordinates: mouse, touch and pen alike, with the coalesced samples a fast stroke produces
+ * between frames. Space-drag and the middle button pan with any tool; two fingers pan and
+ * pinch-zoom; the wheel pans, and zooms with Ctrl (which is also how trackpads report pinch).
  */
 import type { Viewport } from '../render/viewport'
-import type { Tool, ToolSample } from './pen-tool'
+import type { Tool, ToolInput } from './tool'
 
 export interface PointerInputOptions {
   element: HTMLElement
   viewport: Viewport
   tool: () => Tool
-  /** Called with the board position under the pointer (null when it leaves). */
+  /** The tool used while Space is held or the middle button drags. */
+  hand: Tool
+  spaceHeld: () => boolean
   onHover?: (point: { x: number; y: number } | null) => void
 }
 
 export function attachPointerInput(options: PointerInputOptions): () => void {
   const { element, viewport } = options
-  let active: number | null = null
+  let active: { id: number; tool: Tool } | null = null
+  const touches = new Map<number, { x: number; y: number }>()
+  let pinch: { distance: number; midX: number; midY: number } | null = null
 
-  const sample = (event: PointerEvent): ToolSample => {
+  const input = (event: PointerEvent): ToolInput => {
     const rect = element.getBoundingClientRect()
-    const point = viewport.toWorld(event.clientX - rect.left, event.clientY - rect.top)
-    return { x: point.x, y: point.y, pressure: event.pointerType === 'pen' ? event.pressure : 0.5 }
+    const screenX = event.clientX - rect.left
+    const screenY = event.clientY - rect.top
+    const world = viewport.toWorld(screenX, screenY)
+    const withPressure = event.pointerType === 'pen'
+    return {
+      x: world.x,
+      y: world.y,
+      screenX,
+      screenY,
+      pressure: withPressure ? event.pressure : 0.5,
+      withPressure,
+      shift: event.shiftKey,
+    }
+  }
+
+  const pinchState = () => {
+    const [a, b] = [...touches.values()]
+    if (!a || !b) return null
+    return {
+      distance: Math.hypot(a.x - b.x, a.y - b.y),
+      midX: (a.x + b.x) / 2,
+      midY: (a.y + b.y) / 2,
+    }
   }
 
   const down = (event: PointerEvent) => {
-    if (event.button !== 0 || active !== null) return
-    active = event.pointerId
+    if (event.pointerType === 'touch') {
+      const here = input(event)
+      touches.set(event.pointerId, { x: here.screenX, y: here.screenY })
+      if (touches.size === 2) {
+        // A second finger turns the gesture into pan/zoom; the first finger's stroke stops.
+        active?.tool.cancel()
+        active = null
+        pinch = pinchState()
+        return
+      }
+    }
+    if (active !== null || (event.button !== 0 && event.button !== 1)) return
+    const tool = event.button === 1 || options.spaceHeld() ? options.hand : options.tool()
+    active = { id: event.pointerId, tool }
     element.setPointerCapture?.(event.pointerId)
     event.preventDefault()
-    options.tool().down(sample(event), event.pointerType === 'pen')
+    tool.down(input(event))
   }
+
   const move = (event: PointerEvent) => {
-    const here = sample(event)
+    const here = input(event)
+    if (touches.has(event.pointerId)) {
+      touches.set(event.pointerId, { x: here.screenX, y: here.screenY })
+      if (pinch) {
+        const next = pinchState()
+        if (next && pinch.distance > 0) {
+          viewport.panBy(next.midX - pinch.midX, next.midY - pinch.midY)
+          viewport.zoomAt(next.midX, next.midY, next.distance / pinch.distance)
+          pinch = next
+        }
+        return
+      }
+    }
     options.onHover?.({ x: here.x, y: here.y })
-    if (event.pointerId !== active) return
+    if (!active || event.pointerId !== active.id) return
     const coalesced = event.getCoalescedEvents?.() ?? []
-    options.tool().move(coalesced.length > 0 ? coalesced.map(sample) : [here])
+    active.tool.move(coalesced.length > 0 ? coalesced.map(input) : [here])
   }
-  const up = (event: PointerEvent) => {
-    if (event.pointerId !== active) return
+
+  const end = (event: PointerEvent, cancelled: boolean) => {
+    touches.delete(event.pointerId)
+    if (touches.size < 2) pinch = null
+    if (!active || event.pointerId !== active.id) return
+    const tool = active.tool
     active = null
-    options.tool().up()
+    if (cancelled) tool.cancel()
+    else tool.up(input(event))
   }
-  const cancel = (event: PointerEvent) => {
-    if (event.pointerId !== active) return
-    active = null
-    options.tool().cancel()
+  const up = (event: PointerEvent) => end(event, false)
+  const cancel = (event: PointerEvent) => end(event, true)
+
+  const doubleClick = (event: MouseEvent) => {
+    options.tool().doubleClick?.(input(event as PointerEvent))
   }
+
+  const wheel = (event: WheelEvent) => {
+    event.preventDefault()
+    const rect = element.getBoundingClientRect()
+    if (event.ctrlKey || event.metaKey) {
+      viewport.zoomAt(
+        event.clientX - rect.left,
+        event.clientY - rect.top,
+        Math.exp(-event.deltaY * 0.01),
+      )
+    } else {
+      viewport.panBy(-event.deltaX, -event.deltaY)
+    }
+  }
+
   const leave = () => {
     if (active === null) options.onHover?.(null)
   }
 
-  element.addEventListener('pointerdown', down)
-  element.addEventListener('pointermove', move)
-  element.addEventListener('pointerup', up)
-  element.addEventListener('pointercancel', cancel)
-  element.addEventListener('pointerleave', leave)
+  const listeners: [string, EventListener, AddEventListenerOptions?][] = [
+    ['pointerdown', down as EventListener],
+    ['pointermove', move as EventListener],
+    ['pointerup', up as EventListener],
+    ['pointercancel', cancel as EventListener],
+    ['pointerleave', leave],
+    ['dblclick', doubleClick as EventListener],
+    ['wheel', wheel as EventListener, { passive: false }],
+  ]
+  for (const [type, listener, opts] of listeners) element.addEventListener(type, listener, opts)
   return () => {
-    element.removeEventListener('pointerdown', down)
-    element.removeEventListener('pointermove', move)
-    element.removeEventListener('pointerup', up)
-    element.removeEventListener('pointercancel', cancel)
-    element.removeEventListener('pointerleave', leave)
+    for (const [type, listener] of listeners) element.removeEventListener(type, listener)
   }
 }
