@@ -102,7 +102,7 @@ async function start(): Promise<void> {
   })
 
   // Handles for the end-to-end tests and the benchmark (read-only use).
-  Object.assign(window, { peerboard: { doc, board, awareness, mesh, docSync, persistence } })
+  Object.assign(window, { peerboard: { doc, board, awareness, mesh, docSync, persistence, app } })
 }
 
 function safeLocalStorage(): Storage | null {

@@ -56,6 +56,7 @@ export class Board {
   readonly undoManager: Y.UndoManager
   readonly #cache = new Map<string, Shape>()
   #sorted: Shape[] | null = null
+  #maxZ = 0
   readonly #listeners = new Set<(change: BoardChange) => void>()
 
   constructor(doc: Y.Doc) {
@@ -259,9 +260,9 @@ export class Board {
     })
   }
 
+  /** Above every shape seen so far (a deleted top shape leaves a gap, which is harmless). */
   nextZ(): number {
-    const shapes = this.allShapes()
-    return Math.floor(shapes[shapes.length - 1]?.z ?? 0) + 1
+    return Math.floor(this.#maxZ) + 1
   }
 
   /** Removes in-progress strokes whose authors are gone (they left mid-stroke). */
@@ -307,8 +308,12 @@ export class Board {
           y: map.get('y'),
         })
       : null
-    if (shape) this.#cache.set(id, shape)
-    else this.#cache.delete(id)
+    if (shape) {
+      this.#cache.set(id, shape)
+      if (shape.z > this.#maxZ) this.#maxZ = shape.z
+    } else {
+      this.#cache.delete(id)
+    }
   }
 
   #emit(change: BoardChange): void {
@@ -321,11 +326,13 @@ function shapeMap(geometry: Geometry, style: ShapeStyle, at: { x: number; y: num
   map.set('g', geometry)
   map.set('s', { color: style.color, size: style.size, fill: style.fill })
   map.set('z', z)
-  setPosition(map, at.x, at.y)
+  // Zero is the default and left out: it saves two fields on most strokes.
+  if (at.x !== 0) map.set('x', at.x)
+  if (at.y !== 0) map.set('y', at.y)
   return map
 }
 
-/** Zero is the default and left out: it saves two fields on most strokes. */
+/** Keeps a default-zero field absent until the shape first moves. */
 function setPosition(map: Y.Map<unknown>, x: number, y: number): void {
   if (x !== 0 || map.has('x')) map.set('x', x)
   if (y !== 0 || map.has('y')) map.set('y', y)

@@ -221,6 +221,14 @@ export class PeerMesh {
       openedAt: null,
     }
     const current = () => this.#links.get(peerId) === link
+    const receive = (bytes: Uint8Array) => {
+      const result = link.reassembler.push(bytes)
+      if (result.kind === 'frame') this.#events.linkFrame(peerId, result.frame)
+      else if (result.kind === 'error') this.#events.linkBadFrame(peerId, result.reason)
+    }
+    // The remote side may open first and send (its sync step 1) before our 'connect' event;
+    // held until the sync layer has the link, or those frames would be dropped.
+    const early: Uint8Array[] = []
     link.transport = this.#options.createPeer({
       initiator,
       iceServers: this.#iceServers,
@@ -247,13 +255,13 @@ export class PeerMesh {
               this.#linkFailed(link, reason)
             },
           })
+          for (const bytes of early.splice(0)) if (current()) receive(bytes)
           this.#changed()
         },
         onData: (bytes) => {
           if (!current()) return
-          const result = link.reassembler.push(bytes)
-          if (result.kind === 'frame') this.#events.linkFrame(peerId, result.frame)
-          else if (result.kind === 'error') this.#events.linkBadFrame(peerId, result.reason)
+          if (link.sender) receive(bytes)
+          else early.push(bytes)
         },
         onIceState: (state) => {
           if (!current() || link.state === 'connecting') return
@@ -263,6 +271,7 @@ export class PeerMesh {
             link.state !== next
           ) {
             link.state = next
+            this.#events.linkState?.(peerId, next)
             this.#changed()
           }
         },

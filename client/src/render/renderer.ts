@@ -37,6 +37,12 @@ export interface RendererOptions {
   cancelFrame?: (handle: number) => void
 }
 
+/** Share of the screen's size painted beyond each edge, ready for panning. */
+const MARGIN = 0.5
+/** Repaint delays after the view stops moving: soon when blurred or cut off, later when exact. */
+const SETTLE_OUTSIDE_MS = 90
+const SETTLE_INSIDE_MS = 400
+
 interface Cached {
   shape: Shape
   path: Path2D | null
@@ -53,7 +59,17 @@ export class BoardRenderer {
   #height = 0
   #dpr = 1
   #frame: number | null = null
-  #documentDirty: 'none' | 'append' | 'full' = 'full'
+  #documentDirty: 'none' | 'append' | 'view' | 'full' = 'full'
+  /**
+   * The document is painted into a buffer larger than the screen (MARGIN of the screen on each
+   * side) at a known viewport. Panning and zooming only redraw the buffer, moved and scaled,
+   * which costs the same for 10 shapes or 10,000; the buffer is repainted once the view
+   * settles or leaves it.
+   */
+  readonly #buffer: HTMLCanvasElement
+  readonly #bufferContext: CanvasRenderingContext2D
+  #bufferView = { x: 0, y: 0, zoom: 1 }
+  #settleTimer: ReturnType<typeof setTimeout> | null = null
   readonly #pendingAppends = new Set<string>()
   #overlayDirty = true
   /** The last shape painted on the document layer, to know whether new ones go on top. */
@@ -65,10 +81,12 @@ export class BoardRenderer {
     this.#options = options
     this.#documentContext = context2d(options.documentCanvas)
     this.#overlayContext = context2d(options.overlayCanvas)
+    this.#buffer = document.createElement('canvas')
+    this.#bufferContext = context2d(this.#buffer)
     for (const shape of options.board.allShapes()) this.#track(shape.id)
     this.#unsubscribe.push(
       options.board.observe((change) => this.#onBoardChange(change)),
-      options.viewport.onChange(() => this.invalidateDocument()),
+      options.viewport.onChange(() => this.#onViewChange()),
     )
   }
 
@@ -88,6 +106,8 @@ export class BoardRenderer {
       canvas.width = Math.max(1, Math.round(width * devicePixelRatio))
       canvas.height = Math.max(1, Math.round(height * devicePixelRatio))
     }
+    this.#buffer.width = Math.max(1, Math.round(width * (1 + 2 * MARGIN) * devicePixelRatio))
+    this.#buffer.height = Math.max(1, Math.round(height * (1 + 2 * MARGIN) * devicePixelRatio))
     this.invalidateDocument()
   }
 
@@ -132,6 +152,7 @@ export class BoardRenderer {
 
   destroy(): void {
     this.#unsubscribe.forEach((undo) => undo())
+    if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
     if (this.#frame !== null) (this.#options.cancelFrame ?? cancelAnimationFrame)(this.#frame)
   }
 
@@ -162,7 +183,7 @@ export class BoardRenderer {
         !known &&
         shape.type !== 'highlighter' &&
         (!this.#top || compareShapes(this.#top, shape) < 0)
-      if (onTop) {
+      if (onTop && this.#documentDirty !== 'view') {
         this.#pendingAppends.add(id)
         this.#documentDirty = 'append'
       } else {
@@ -181,35 +202,59 @@ export class BoardRenderer {
     })
   }
 
+  #onViewChange(): void {
+    this.#overlayDirty = true
+    if (this.#documentDirty === 'none') this.#documentDirty = 'view'
+    else if (this.#documentDirty === 'append') this.#documentDirty = 'full'
+    this.#schedule()
+  }
+
   #draw(): void {
     const started = performance.now()
-    if (this.#documentDirty === 'full') this.#drawDocument()
-    else if (this.#documentDirty === 'append') this.#drawAppended()
-    if (this.#documentDirty !== 'none') this.lastDocumentPaintMs = performance.now() - started
+    const dirty = this.#documentDirty
+    if (dirty === 'full') this.#drawDocument()
+    else if (dirty === 'append') this.#drawAppended()
+    else if (dirty === 'view') this.#drawView()
+    if (dirty !== 'none') this.lastDocumentPaintMs = performance.now() - started
     this.#documentDirty = 'none'
     this.#pendingAppends.clear()
     if (this.#overlayDirty) this.#drawOverlay()
     this.#overlayDirty = false
   }
 
-  #visibleArea(): Bounds {
-    return this.#options.viewport.visible(this.#width, this.#height)
-  }
-
+  /** Repaints the buffer around the current view, then shows it. */
   #drawDocument(): void {
-    const context = this.#documentContext
+    if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
+    this.#settleTimer = null
+    const viewport = this.#options.viewport
+    const view = {
+      x: viewport.x - (this.#width * MARGIN) / viewport.zoom,
+      y: viewport.y - (this.#height * MARGIN) / viewport.zoom,
+      zoom: viewport.zoom,
+    }
+    this.#bufferView = view
+    const context = this.#bufferContext
     context.setTransform(1, 0, 0, 1, 0, 0)
-    context.clearRect(0, 0, context.canvas.width, context.canvas.height)
-    this.#options.viewport.apply(context, this.#dpr)
+    context.clearRect(0, 0, this.#buffer.width, this.#buffer.height)
+    this.#applyBufferTransform()
+    const area = {
+      minX: view.x,
+      minY: view.y,
+      maxX: view.x + (this.#width * (1 + 2 * MARGIN)) / view.zoom,
+      maxY: view.y + (this.#height * (1 + 2 * MARGIN)) / view.zoom,
+    }
     const visible: Shape[] = []
-    for (const id of this.index.query(this.#visibleArea())) {
+    for (const id of this.index.query(area)) {
       const cached = this.#cache.get(id)
       if (cached) visible.push(cached.shape)
     }
     visible.sort(compareShapes)
     for (const shape of paintOrder(visible)) this.#paint(context, shape)
-    const all = this.#options.board.allShapes()
-    this.#top = all[all.length - 1] ?? null
+    this.#top = null
+    for (const { shape } of this.#cache.values()) {
+      if (!this.#top || compareShapes(this.#top, shape) < 0) this.#top = shape
+    }
+    this.#present()
   }
 
   #drawAppended(): void {
@@ -217,10 +262,57 @@ export class BoardRenderer {
       .map((id) => this.#cache.get(id)?.shape)
       .filter((shape): shape is Shape => shape !== undefined)
       .sort(compareShapes)
-    const context = this.#documentContext
-    this.#options.viewport.apply(context, this.#dpr)
-    for (const shape of added) this.#paint(context, shape)
+    this.#applyBufferTransform()
+    for (const shape of added) this.#paint(this.#bufferContext, shape)
     this.#top = added[added.length - 1] ?? this.#top
+    this.#present()
+  }
+
+  /** The view moved: show the buffer moved and scaled; repaint it when the view settles. */
+  #drawView(): void {
+    this.#present()
+    const viewport = this.#options.viewport
+    const view = this.#bufferView
+    const inside =
+      viewport.zoom === view.zoom &&
+      viewport.x >= view.x &&
+      viewport.y >= view.y &&
+      viewport.x + this.#width / viewport.zoom <=
+        view.x + (this.#width * (1 + 2 * MARGIN)) / view.zoom &&
+      viewport.y + this.#height / viewport.zoom <=
+        view.y + (this.#height * (1 + 2 * MARGIN)) / view.zoom
+    if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
+    this.#settleTimer = setTimeout(
+      () => {
+        this.#settleTimer = null
+        this.invalidateDocument()
+      },
+      inside ? SETTLE_INSIDE_MS : SETTLE_OUTSIDE_MS,
+    )
+  }
+
+  #applyBufferTransform(): void {
+    const { x, y, zoom } = this.#bufferView
+    const scale = zoom * this.#dpr
+    this.#bufferContext.setTransform(scale, 0, 0, scale, -x * scale, -y * scale)
+  }
+
+  /** Copies the buffer onto the screen, mapped from the buffer's view to the current one. */
+  #present(): void {
+    const context = this.#documentContext
+    const viewport = this.#options.viewport
+    const view = this.#bufferView
+    const scale = viewport.zoom / view.zoom
+    context.setTransform(1, 0, 0, 1, 0, 0)
+    context.clearRect(0, 0, context.canvas.width, context.canvas.height)
+    context.imageSmoothingEnabled = scale !== 1
+    context.drawImage(
+      this.#buffer,
+      (view.x - viewport.x) * viewport.zoom * this.#dpr,
+      (view.y - viewport.y) * viewport.zoom * this.#dpr,
+      this.#buffer.width * scale,
+      this.#buffer.height * scale,
+    )
   }
 
   #paint(context: CanvasRenderingContext2D, shape: Shape): void {
