@@ -51,11 +51,7 @@ function ids(board: Board): string[] {
 }
 
 function writeRaw(board: Board, id: string, fields: Record<string, unknown>): void {
-  board.doc.transact(() => {
-    const map = new Y.Map<unknown>()
-    for (const [key, value] of Object.entries(fields)) map.set(key, value)
-    board.shapes.set(id, map)
-  }, 'test')
+  board.doc.transact(() => board.shapes.set(id, fields), 'test')
 }
 
 const rect = (z: number) => ({
@@ -320,8 +316,8 @@ describe('Board validation on read', () => {
         a.shapes.set('number', 42)
         a.shapes.set('nothing', null)
         a.shapes.set('array', new Y.Array())
-        a.shapes.set('plain', rect(1))
-        a.shapes.set('bad id!', new Y.Map())
+        a.shapes.set('nestedmap', new Y.Map())
+        a.shapes.set('bad id!', rect(1))
       }, LOCAL)
       writeRaw(a, 'emptymap', {})
       writeRaw(a, 'badz', { ...rect(1), z: 'top' })
@@ -339,13 +335,18 @@ describe('Board validation on read', () => {
   it('drops a shape that a peer corrupts and restores it when fixed', () => {
     const { a, b } = new Pair()
     const id = draw(a, [1, 1, 0.5])
-    const map = b.shapes.get(id) as Y.Map<unknown>
-    b.doc.transact(() => map.set('z', Number.NaN), 'peer')
+    // Overrides are validated like the base record.
+    b.doc.transact(() => b.orders.set(id, Number.NaN), 'peer')
     expect(ids(a)).toEqual([])
-    b.doc.transact(() => map.set('z', 7), 'peer')
+    b.doc.transact(() => b.orders.set(id, 7), 'peer')
     expect(a.shape(id)?.z).toBe(7)
-    b.doc.transact(() => map.set('s', { color: '#zzzzzz', size: 1 }), 'peer')
+    b.doc.transact(() => b.styles.set(id, { color: '#zzzzzz', size: 1 }), 'peer')
     expect(a.size).toBe(0)
+    b.doc.transact(() => b.positions.set(id, { x: 'left', y: 0 }), 'peer')
+    b.doc.transact(() => b.styles.delete(id), 'peer')
+    expect(a.size).toBe(0)
+    b.doc.transact(() => b.positions.set(id, { x: 5, y: 6 }), 'peer')
+    expect(a.shape(id)).toMatchObject({ x: 5, y: 6, z: 7 })
   })
 
   it('reads valid shapes already in a doc when constructed', () => {

@@ -1,6 +1,10 @@
 /**
- * The board model over a Y.Doc: committed shapes in the `shapes` map (one Y.Map per shape,
- * see shapes.ts), strokes being drawn in the `live` map as appended point chunks.
+ * The board model over a Y.Doc. A shape is a plain base record in `shapes` ({ g, s, z, x, y },
+ * see shapes.ts) plus optional per-field overrides written when someone edits it: `style`,
+ * `position` and `order`, each a map keyed by shape id. Most shapes are never edited and cost
+ * one Yjs item (a nested Y.Map per shape made a late joiner's sync several times slower), and
+ * edits of different fields by different people still merge, and undo field by field.
+ * Strokes being drawn live in the `live` map as appended point chunks.
  * Every local transaction carries an origin: LOCAL edits are undoable (per person, never a
  * peer's), LIVE ones are not.
  */
@@ -52,6 +56,9 @@ export function newShapeId(): string {
 export class Board {
   readonly doc: Y.Doc
   readonly shapes: Y.Map<unknown>
+  readonly styles: Y.Map<unknown>
+  readonly positions: Y.Map<unknown>
+  readonly orders: Y.Map<unknown>
   readonly live: Y.Map<unknown>
   readonly undoManager: Y.UndoManager
   readonly #cache = new Map<string, Shape>()
@@ -62,25 +69,24 @@ export class Board {
   constructor(doc: Y.Doc) {
     this.doc = doc
     this.shapes = doc.getMap('shapes')
+    this.styles = doc.getMap('style')
+    this.positions = doc.getMap('position')
+    this.orders = doc.getMap('order')
     this.live = doc.getMap('live')
     // Steps are cut explicitly (stopCapturing) at each user action; a drag is one step.
-    this.undoManager = new Y.UndoManager(this.shapes, {
+    this.undoManager = new Y.UndoManager([this.shapes, this.styles, this.positions, this.orders], {
       trackedOrigins: new Set([LOCAL]),
       captureTimeout: Number.MAX_SAFE_INTEGER,
     })
     for (const id of this.shapes.keys()) this.#reparse(id)
 
-    this.shapes.observeDeep((events) => {
-      const changed = new Set<string>()
-      for (const event of events) {
-        if (event.target === this.shapes) {
-          for (const id of (event as Y.YMapEvent<unknown>).keysChanged) changed.add(id)
-        } else if (typeof event.path[0] === 'string') changed.add(event.path[0])
-      }
-      for (const id of changed) this.#reparse(id)
-      this.#sorted = null
-      this.#emit({ shapes: changed, live: false })
-    })
+    for (const map of [this.shapes, this.styles, this.positions, this.orders]) {
+      map.observe((event) => {
+        for (const id of event.keysChanged) this.#reparse(id)
+        this.#sorted = null
+        this.#emit({ shapes: event.keysChanged, live: false })
+      })
+    }
     this.live.observeDeep(() => this.#emit({ shapes: new Set(), live: true }))
   }
 
@@ -136,16 +142,17 @@ export class Board {
     merge = false,
   ): string {
     const id = newShapeId()
-    this.transact(() => this.shapes.set(id, shapeMap(geometry, style, at, this.nextZ())), merge)
+    this.transact(() => this.shapes.set(id, baseRecord(geometry, style, at, this.nextZ())), merge)
     return id
   }
 
+  /** Replaces a shape's geometry (drafting, text edits), optionally moving its origin. */
   setGeometry(id: string, geometry: Geometry, at?: { x: number; y: number }, merge = true): void {
-    const map = this.#map(id)
-    if (!map) return
+    const base = this.#base(id)
+    if (!base) return
     this.transact(() => {
-      map.set('g', geometry)
-      if (at) setPosition(map, at.x, at.y)
+      this.shapes.set(id, { ...base, g: geometry })
+      if (at) this.positions.set(id, { x: at.x, y: at.y })
     }, merge)
   }
 
@@ -153,8 +160,7 @@ export class Board {
     this.transact(() => {
       for (const id of ids) {
         const shape = this.#cache.get(id)
-        const map = this.#map(id)
-        if (shape && map) setPosition(map, shape.x + dx, shape.y + dy)
+        if (shape) this.positions.set(id, { x: shape.x + dx, y: shape.y + dy })
       }
     }, merge)
   }
@@ -163,29 +169,26 @@ export class Board {
     this.transact(() => {
       for (const id of ids) {
         const shape = this.#cache.get(id)
-        const map = this.#map(id)
-        if (!shape || !map) continue
+        if (!shape) continue
         const style = parseStyle({
           color: shape.color,
           size: shape.size,
           fill: shape.fill,
           ...patch,
         })
-        if (style) map.set('s', style)
+        if (style) this.styles.set(id, style)
       }
     })
   }
 
   setText(id: string, text: string, merge = true): void {
-    const map = this.#map(id)
-    if (map && this.#cache.get(id)?.type === 'text') {
-      this.transact(() => map.set('g', { type: 'text', text }), merge)
-    }
+    if (this.#cache.get(id)?.type === 'text')
+      this.setGeometry(id, { type: 'text', text }, undefined, merge)
   }
 
   deleteShapes(ids: Iterable<string>, merge = false): void {
     this.transact(() => {
-      for (const id of ids) this.shapes.delete(id)
+      for (const id of ids) this.#remove(id)
     }, merge)
   }
 
@@ -199,16 +202,10 @@ export class Board {
     this.transact(() => {
       let z = this.nextZ()
       for (const shape of sources) {
-        const map = this.#map(shape.id)
-        if (!map) continue
+        const fields = this.storedFields(shape.id)
+        if (!fields) continue
         const id = newShapeId()
-        const copy = shapeMap(
-          map.get('g') as Geometry,
-          map.get('s') as ShapeStyle,
-          { x: shape.x + dx, y: shape.y + dy },
-          z++,
-        )
-        this.shapes.set(id, copy)
+        this.shapes.set(id, { ...fields, x: shape.x + dx, y: shape.y + dy, z: z++ })
         created.push(id)
       }
     })
@@ -225,13 +222,15 @@ export class Board {
     this.#restack(selected, bottom - selected.length - 1)
   }
 
-  /** The stored fields of a valid shape, as plain values (for board files and copies). */
+  /** The resolved fields of a valid shape (base and overrides), for board files and copies. */
   storedFields(id: string): StoredFields | null {
-    const map = this.#map(id)
-    if (!map || !this.#cache.has(id)) return null
-    const fields: StoredFields = { g: map.get('g'), s: map.get('s'), z: map.get('z') }
-    if (map.has('x')) fields.x = map.get('x')
-    if (map.has('y')) fields.y = map.get('y')
+    const shape = this.#cache.get(id)
+    const base = this.#base(id)
+    if (!shape || !base) return null
+    const style: ShapeStyle = { color: shape.color, size: shape.size, fill: shape.fill }
+    const fields: StoredFields = { g: base.g, s: style, z: shape.z }
+    if (shape.x !== 0) fields.x = shape.x
+    if (shape.y !== 0) fields.y = shape.y
     return fields
   }
 
@@ -244,10 +243,8 @@ export class Board {
     if (valid.length === 0) return 0
     this.transact(() => {
       for (const { id, fields } of valid) {
-        const map = new Y.Map<unknown>()
-        for (const [key, value] of Object.entries(fields))
-          if (value !== undefined) map.set(key, value)
-        this.shapes.set(id, map)
+        this.#remove(id)
+        this.shapes.set(id, { ...fields })
       }
     })
     return valid.length
@@ -256,7 +253,7 @@ export class Board {
   /** Removes every shape, as one undoable step. */
   clear(): void {
     this.transact(() => {
-      for (const id of [...this.shapes.keys()]) this.shapes.delete(id)
+      for (const id of [...this.shapes.keys()]) this.#remove(id)
     })
   }
 
@@ -289,25 +286,22 @@ export class Board {
       .map((id) => this.#cache.get(id))
       .filter((shape): shape is Shape => shape !== undefined)
       .sort(compareShapes)
-    this.transact(() => shapes.forEach((shape, i) => this.#map(shape.id)?.set('z', start + i)))
+    this.transact(() => shapes.forEach((shape, i) => this.orders.set(shape.id, start + i)))
   }
 
-  #map(id: string): Y.Map<unknown> | null {
-    const value = this.shapes.get(id)
-    return value instanceof Y.Map ? value : null
+  #remove(id: string): void {
+    for (const map of [this.shapes, this.styles, this.positions, this.orders]) {
+      if (map.has(id)) map.delete(id)
+    }
   }
 
+  #base(id: string): StoredFields | null {
+    return baseOf(this.shapes.get(id))
+  }
+
+  /** The shape as everyone sees it: the base record under its overrides, validated. */
   #reparse(id: string): void {
-    const map = this.#map(id)
-    const shape = map
-      ? parseShape(id, {
-          g: map.get('g'),
-          s: map.get('s'),
-          z: map.get('z'),
-          x: map.get('x'),
-          y: map.get('y'),
-        })
-      : null
+    const shape = resolveShape(id, this.doc)
     if (shape) {
       this.#cache.set(id, shape)
       if (shape.z > this.#maxZ) this.#maxZ = shape.z
@@ -321,21 +315,49 @@ export class Board {
   }
 }
 
-function shapeMap(geometry: Geometry, style: ShapeStyle, at: { x: number; y: number }, z: number) {
-  const map = new Y.Map<unknown>()
-  map.set('g', geometry)
-  map.set('s', { color: style.color, size: style.size, fill: style.fill })
-  map.set('z', z)
-  // Zero is the default and left out: it saves two fields on most strokes.
-  if (at.x !== 0) map.set('x', at.x)
-  if (at.y !== 0) map.set('y', at.y)
-  return map
+function baseOf(value: unknown): StoredFields | null {
+  return typeof value === 'object' && value !== null && !(value instanceof Y.AbstractType)
+    ? (value as StoredFields)
+    : null
 }
 
-/** Keeps a default-zero field absent until the shape first moves. */
-function setPosition(map: Y.Map<unknown>, x: number, y: number): void {
-  if (x !== 0 || map.has('x')) map.set('x', x)
-  if (y !== 0 || map.has('y')) map.set('y', y)
+/** Reads one shape from a document (base record under overrides), validated; null if invalid. */
+export function resolveShape(id: string, doc: Y.Doc): Shape | null {
+  const base = baseOf(doc.getMap('shapes').get(id))
+  if (!base) return null
+  const position = doc.getMap('position').get(id) as { x?: unknown; y?: unknown } | undefined
+  const moved = typeof position === 'object' && position !== null
+  return parseShape(id, {
+    g: base.g,
+    s: doc.getMap('style').get(id) ?? base.s,
+    z: doc.getMap('order').get(id) ?? base.z,
+    x: moved ? position.x : base.x,
+    y: moved ? position.y : base.y,
+  })
+}
+
+/** Counts valid shapes without attaching a Board (observers, undo) to the document. */
+export function countShapes(doc: Y.Doc): number {
+  let count = 0
+  for (const id of doc.getMap('shapes').keys()) if (resolveShape(id, doc)) count++
+  return count
+}
+
+function baseRecord(
+  geometry: Geometry,
+  style: ShapeStyle,
+  at: { x: number; y: number },
+  z: number,
+): StoredFields {
+  const record: StoredFields = {
+    g: geometry,
+    s: { color: style.color, size: style.size, fill: style.fill },
+    z,
+  }
+  // Zero is the default and left out: most strokes never move.
+  if (at.x !== 0) record.x = at.x
+  if (at.y !== 0) record.y = at.y
+  return record
 }
 
 /**
@@ -389,7 +411,7 @@ export class LiveStroke {
     const geometry: Geometry = { type: this.#type, points: concatBytes(this.#chunks) }
     board.transact(() => {
       if (this.#chunks.length > 0) {
-        board.shapes.set(this.id, shapeMap(geometry, this.#style, { x: 0, y: 0 }, board.nextZ()))
+        board.shapes.set(this.id, baseRecord(geometry, this.#style, { x: 0, y: 0 }, board.nextZ()))
       }
       if (board.live.has(this.id)) board.live.delete(this.id)
     })

@@ -6,6 +6,18 @@ import type { Awareness } from 'y-protocols/awareness'
 import type { ErrorAck } from '../../../shared/signaling'
 import type { Board } from '../board/board'
 import { fontSize, type ShapeStyle } from '../board/shapes'
+import {
+  BOARD_FILE_TYPE,
+  downloadBlob,
+  exportFileName,
+  SVG_TYPE,
+  type ExportKind,
+} from '../export/download'
+import { encodeBoardFile } from '../export/board-file'
+import { ImportError } from '../export/import-error'
+import { importFile } from '../export/import-file'
+import { exportPng } from '../export/png'
+import { exportSvg } from '../export/svg'
 import type { DocSync } from '../net/doc-sync'
 import type { LinkState, PeerInfo, PeerMesh } from '../net/mesh'
 import type { SignalingStatus } from '../net/signaling-client'
@@ -27,6 +39,7 @@ import { readCursor, readUser } from './presence'
 import { createToolContext } from './tool-context'
 
 export { TOOL_SHORTCUT } from '../tools/shortcuts'
+export type { ExportKind } from '../export/download'
 export type { ToolName } from '../tools/tool'
 
 export interface Participant {
@@ -89,6 +102,10 @@ export class AppState {
   zoom = $state(1)
   editing = $state<TextEditing | null>(null)
   confirmingClear = $state(false)
+  /** A problem the person should see (an import refused, an export failed). */
+  problem = $state<string | null>(null)
+  busy = $state<string | null>(null)
+  exportBackground = $state(true)
 
   constructor(deps: AppDeps) {
     this.#deps = deps
@@ -339,6 +356,55 @@ export class AppState {
 
   showNotice(message: string | null): void {
     this.notice = message
+  }
+
+  dismissProblem(): void {
+    this.problem = null
+  }
+
+  async exportAs(kind: ExportKind): Promise<void> {
+    this.busy = 'Exporting…'
+    this.problem = null
+    try {
+      const board = this.#deps.board
+      const blob =
+        kind === 'png'
+          ? await exportPng(board, {
+              background: this.exportBackground,
+              pathOf: (shape) => this.#renderer?.pathOf(shape),
+            })
+          : kind === 'svg'
+            ? new Blob([await exportSvg(board, { background: this.exportBackground })], {
+                type: SVG_TYPE,
+              })
+            : new Blob([encodeBoardFile(board)], { type: BOARD_FILE_TYPE })
+      downloadBlob(blob, exportFileName(kind))
+    } catch (error) {
+      this.problem = `Export failed: ${error instanceof Error ? error.message : String(error)}`
+    } finally {
+      this.busy = null
+    }
+  }
+
+  /** Merges a board file or a Peerboard PNG into the board, for everyone. */
+  async importBlob(file: Blob): Promise<void> {
+    this.busy = 'Importing…'
+    this.problem = null
+    try {
+      const { shapes } = await importFile(
+        new Uint8Array(await file.arrayBuffer()),
+        this.#deps.board,
+      )
+      this.notice = `Imported ${shapes} shape${shapes === 1 ? '' : 's'}.`
+      setTimeout(() => (this.notice = null), 3000)
+    } catch (error) {
+      this.problem =
+        error instanceof ImportError
+          ? error.message
+          : `Import failed: ${error instanceof Error ? error.message : String(error)}`
+    } finally {
+      this.busy = null
+    }
   }
 
   #run(action: ShortcutAction): void {
