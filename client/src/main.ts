@@ -41,20 +41,19 @@ async function start(): Promise<void> {
   awareness.setLocalState(presence)
 
   const persistence = new IndexeddbPersistence(`peerboard/${room.roomId}`, doc)
-  void persistence.whenSynced.then(() => {
-    // Strokes left half-drawn by an earlier visit (reload mid-stroke) have no author now.
-    board.pruneLive(new Set(awareness.getStates().keys()))
-  })
-  awareness.on('change', ({ removed }: { removed: number[] }) => {
-    if (removed.length > 0) board.pruneLive(new Set(awareness.getStates().keys()))
-  })
-
   const sealer = await createSignalSealer(room.roomId, room.key)
   const signaling = new SocketSignaling({ room: room.roomId })
   const docSync = new DocSync(doc, awareness, {
     onSynced: (peerId) => performance.mark(`peerboard:synced:${peerId}`),
+    onLive: (peerId, payload) => {
+      if (!board.live.receive(peerId, payload)) throw new Error('malformed live stroke')
+    },
+    onPeerAdded: (peerId) => board.live.snapshot().forEach((m) => docSync.sendLive(peerId, m)),
     onWarning: (peerId, reason) => console.warn(`peer ${peerId.slice(0, 6)}: ${reason}`),
   })
+  board.live.connect((message) => docSync.broadcastLive(message))
+  // A peer that vanished mid-stroke (its link not yet declared dead) leaves no stuck stroke.
+  setInterval(() => board.live.prune(), 5000)
   let app: AppState | null = null
   const mesh = new PeerMesh({
     signaling,
@@ -67,7 +66,10 @@ async function start(): Promise<void> {
       },
       linkFrame: (peerId, frame) => docSync.peer(peerId)?.receive(frame),
       linkBadFrame: (peerId, reason) => docSync.peer(peerId)?.strike(reason),
-      linkClosed: (peerId) => docSync.removePeer(peerId),
+      linkClosed: (peerId) => {
+        docSync.removePeer(peerId)
+        board.live.dropPeer(peerId)
+      },
       linkState: (peerId, state) => {
         if (state === 'reconnecting') docSync.suspendPeer(peerId)
         else docSync.resumePeer(peerId)

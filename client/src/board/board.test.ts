@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { Board, LIVE, LOCAL, newShapeId, type BoardChange } from './board'
+import { Board, LOCAL, newShapeId, type BoardChange } from './board'
 import type { FlatPoints } from './points'
 import type { ShapeStyle } from './shapes'
 
@@ -21,6 +21,9 @@ class Pair {
   constructor() {
     this.#link(this.a.doc, this.b.doc, this.fromA, this.fromB)
     this.#link(this.b.doc, this.a.doc, this.fromB, this.fromA)
+    // Live strokes travel beside the document, as the sync layer's ephemeral frames do.
+    this.a.live.connect((message) => this.b.live.receive('a', message))
+    this.b.live.connect((message) => this.a.live.receive('b', message))
   }
 
   #link(from: Y.Doc, to: Y.Doc, origin: object, incoming: object): void {
@@ -75,7 +78,6 @@ describe('Board live strokes', () => {
       expect(live[0]).toMatchObject({
         id: stroke.id,
         type: 'pen',
-        client: a.doc.clientID,
         color: red.color,
         size: red.size,
         points: [10, 10, 0.5, 12, 11, 0.5],
@@ -89,7 +91,6 @@ describe('Board live strokes', () => {
     stroke.commit()
     for (const board of [a, b]) {
       expect(board.liveStrokes()).toEqual([])
-      expect(board.live.has(stroke.id)).toBe(false)
       expect(board.allShapes()).toHaveLength(1)
       expect(board.shape(stroke.id)).toMatchObject({
         id: stroke.id,
@@ -267,42 +268,32 @@ describe('Board undo', () => {
   })
 })
 
-describe('Board.pruneLive', () => {
-  it('removes strokes whose author is not active, and broken entries', () => {
+describe('Board live strokes of peers who go', () => {
+  it('drops the strokes of a peer whose link closed, and keeps the others', () => {
     const { a, b } = new Pair()
+    const theirs = b.beginStroke(blue, { pressure: false })
+    theirs.append([5, 5, 0.5])
     const mine = a.beginStroke(red, { pressure: false })
     mine.append([1, 1, 0.5])
-    const theirs = b.beginStroke(blue, { pressure: false })
-    theirs.append([2, 2, 0.5])
-    a.doc.transact(() => {
-      const broken = new Y.Array<unknown>()
-      broken.push([{ type: 'pen', color: 'nope', size: 1, client: 1 }, new Uint8Array([16, 2, 2])])
-      a.live.set('broken', broken)
-      a.live.set('junk', 42)
-    }, LIVE)
     expect(
       a
         .liveStrokes()
         .map((stroke) => stroke.id)
         .sort(),
     ).toEqual([mine.id, theirs.id].sort())
-    expect(a.live.size).toBe(4)
-
-    a.pruneLive(new Set([a.doc.clientID]))
+    a.live.dropPeer('b')
     expect(a.liveStrokes().map((stroke) => stroke.id)).toEqual([mine.id])
-    expect([...a.live.keys()]).toEqual([mine.id])
-    expect([...b.live.keys()]).toEqual([mine.id])
   })
 
-  it('does nothing when every author is active', () => {
-    const { a, b } = new Pair()
-    a.beginStroke(red, { pressure: false }).append([1, 1, 0.5])
-    b.beginStroke(red, { pressure: false }).append([1, 1, 0.5])
-    let updates = 0
-    a.doc.on('update', () => updates++)
-    a.pruneLive(new Set([a.doc.clientID, b.doc.clientID]))
-    expect(updates).toBe(0)
-    expect(a.liveStrokes()).toHaveLength(2)
+  it('refuses malformed live messages and keeps what it has', () => {
+    const board = new Board(new Y.Doc())
+    const remote = new Board(new Y.Doc())
+    remote.live.connect((message) => expect(board.live.receive('r', message)).toBe(true))
+    remote.beginStroke(red, { pressure: false }).append([1, 1, 0.5])
+    expect(board.liveStrokes()).toHaveLength(1)
+    expect(board.live.receive('r', new Uint8Array([9, 1, 65]))).toBe(false)
+    expect(board.live.receive('r', new Uint8Array([0, 200]))).toBe(false)
+    expect(board.liveStrokes()).toHaveLength(1)
   })
 })
 

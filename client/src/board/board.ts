@@ -4,12 +4,13 @@
  * `position` and `order`, each a map keyed by shape id. Most shapes are never edited and cost
  * one Yjs item (a nested Y.Map per shape made a late joiner's sync several times slower), and
  * edits of different fields by different people still merge, and undo field by field.
- * Strokes being drawn live in the `live` map as appended point chunks.
+ * Strokes being drawn are not in the document at all: see live-strokes.ts.
  * Every local transaction carries an origin: LOCAL edits are undoable (per person, never a
- * peer's), LIVE ones are not.
+ * peer's).
  */
 import * as Y from 'yjs'
-import { concatBytes, decodePoints, hasPressure, PointEncoder, type FlatPoints } from './points'
+import { LiveStrokes, type FreehandType, type LiveStrokeView } from './live-strokes'
+import { concatBytes, PointEncoder, type FlatPoints } from './points'
 import {
   compareShapes,
   parseShape,
@@ -21,28 +22,13 @@ import {
 } from './shapes'
 
 export const LOCAL = { origin: 'local' } as const
-export const LIVE = { origin: 'live' } as const
 
-export type FreehandType = 'pen' | 'highlighter'
-
-export interface LiveStrokeView extends ShapeStyle {
-  id: string
-  type: FreehandType
-  pressure: boolean
-  /** Doc client id of the author, so strokes of peers who left can be pruned. */
-  client: number
-  points: FlatPoints
-}
+export type { FreehandType, LiveStrokeView } from './live-strokes'
 
 export interface BoardChange {
   /** Ids of committed shapes added, changed or removed. */
   shapes: ReadonlySet<string>
   live: boolean
-}
-
-interface LiveMeta extends ShapeStyle {
-  type: FreehandType
-  client: number
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_'
@@ -59,7 +45,7 @@ export class Board {
   readonly styles: Y.Map<unknown>
   readonly positions: Y.Map<unknown>
   readonly orders: Y.Map<unknown>
-  readonly live: Y.Map<unknown>
+  readonly live = new LiveStrokes()
   readonly undoManager: Y.UndoManager
   readonly #cache = new Map<string, Shape>()
   #sorted: Shape[] | null = null
@@ -72,7 +58,6 @@ export class Board {
     this.styles = doc.getMap('style')
     this.positions = doc.getMap('position')
     this.orders = doc.getMap('order')
-    this.live = doc.getMap('live')
     // Steps are cut explicitly (stopCapturing) at each user action; a drag is one step.
     this.undoManager = new Y.UndoManager([this.shapes, this.styles, this.positions, this.orders], {
       trackedOrigins: new Set([LOCAL]),
@@ -82,12 +67,16 @@ export class Board {
 
     for (const map of [this.shapes, this.styles, this.positions, this.orders]) {
       map.observe((event) => {
-        for (const id of event.keysChanged) this.#reparse(id)
+        for (const id of event.keysChanged) {
+          this.#reparse(id)
+          // A committed stroke replaces its live version on every screen.
+          if (map === this.shapes && this.#cache.has(id)) this.live.dropStroke(id)
+        }
         this.#sorted = null
         this.#emit({ shapes: event.keysChanged, live: false })
       })
     }
-    this.live.observeDeep(() => this.#emit({ shapes: new Set(), live: true }))
+    this.live.onChange(() => this.#emit({ shapes: new Set(), live: true }))
   }
 
   /** Valid committed shapes in paint order. */
@@ -105,12 +94,7 @@ export class Board {
   }
 
   liveStrokes(): LiveStrokeView[] {
-    const views: LiveStrokeView[] = []
-    for (const [id, array] of this.live) {
-      const view = readLive(id, array)
-      if (view) views.push(view)
-    }
-    return views
+    return this.live.views()
   }
 
   observe(listener: (change: BoardChange) => void): () => void {
@@ -262,16 +246,6 @@ export class Board {
     return Math.floor(this.#maxZ) + 1
   }
 
-  /** Removes in-progress strokes whose authors are gone (they left mid-stroke). */
-  pruneLive(activeClients: ReadonlySet<number>): void {
-    const stale = [...this.live.keys()].filter((id) => {
-      const view = readLive(id, this.live.get(id))
-      return !view || !activeClients.has(view.client)
-    })
-    if (stale.length === 0) return
-    this.doc.transact(() => stale.forEach((id) => this.live.delete(id)), LIVE)
-  }
-
   undo(): void {
     this.undoManager.stopCapturing()
     this.undoManager.undo()
@@ -361,8 +335,8 @@ function baseRecord(
 }
 
 /**
- * A freehand stroke being drawn: points are appended to the shared live entry (so others see
- * it as it grows), and on commit the concatenated chunks become one compact shape.
+ * A freehand stroke being drawn: its points go to peers as live messages while it grows, and
+ * on commit the concatenated chunks become one compact shape in the document.
  */
 export class LiveStroke {
   readonly id = newShapeId()
@@ -371,7 +345,6 @@ export class LiveStroke {
   readonly #type: FreehandType
   readonly #encoder: PointEncoder
   readonly #chunks: Uint8Array[] = []
-  #array: Y.Array<unknown> | null = null
   #done = false
 
   constructor(
@@ -391,63 +364,26 @@ export class LiveStroke {
     if (this.#done || points.length < 3) return
     const chunk = this.#encoder.encode(points)
     this.#chunks.push(chunk)
-    const board = this.#board
-    board.doc.transact(() => {
-      if (!this.#array) {
-        this.#array = new Y.Array<unknown>()
-        const meta: LiveMeta = { type: this.#type, ...this.#style, client: board.doc.clientID }
-        this.#array.push([meta, chunk])
-        board.live.set(this.id, this.#array)
-      } else {
-        this.#array.push([chunk])
-      }
-    }, LIVE)
+    if (this.#chunks.length === 1) this.#board.live.begin(this.id, this.#type, this.#style, chunk)
+    else this.#board.live.append(this.id, chunk)
   }
 
   commit(): void {
     if (this.#done) return
     this.#done = true
     const board = this.#board
-    const geometry: Geometry = { type: this.#type, points: concatBytes(this.#chunks) }
-    board.transact(() => {
-      if (this.#chunks.length > 0) {
+    if (this.#chunks.length > 0) {
+      const geometry: Geometry = { type: this.#type, points: concatBytes(this.#chunks) }
+      board.transact(() => {
         board.shapes.set(this.id, baseRecord(geometry, this.#style, { x: 0, y: 0 }, board.nextZ()))
-      }
-      if (board.live.has(this.id)) board.live.delete(this.id)
-    })
+      })
+    }
+    board.live.end(this.id)
   }
 
   cancel(): void {
     if (this.#done) return
     this.#done = true
-    if (this.#board.live.has(this.id)) {
-      this.#board.doc.transact(() => this.#board.live.delete(this.id), LIVE)
-    }
-  }
-}
-
-function readLive(id: string, array: unknown): LiveStrokeView | null {
-  if (!(array instanceof Y.Array) || array.length < 2) return null
-  const items = array.toArray()
-  const meta = items[0] as Partial<LiveMeta> | undefined
-  if (typeof meta !== 'object' || meta === null) return null
-  if (meta.type !== 'pen' && meta.type !== 'highlighter') return null
-  const style = parseStyle(meta)
-  if (!style || typeof meta.client !== 'number') return null
-  const chunks = items.slice(1)
-  if (!chunks.every((chunk): chunk is Uint8Array => chunk instanceof Uint8Array)) return null
-  try {
-    const bytes = concatBytes(chunks)
-    const points = decodePoints(bytes)
-    return {
-      id,
-      type: meta.type,
-      client: meta.client,
-      points,
-      pressure: hasPressure(bytes),
-      ...style,
-    }
-  } catch {
-    return null
+    this.#board.live.end(this.id)
   }
 }

@@ -9,7 +9,7 @@ import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { FRAME_AWARENESS, FRAME_SYNC, encodeFrame, type Frame } from './frames'
+import { FRAME_AWARENESS, FRAME_LIVE, FRAME_SYNC, encodeFrame, type Frame } from './frames'
 
 /** Updates bigger than this are refused before parsing (a whole board is far smaller). */
 export const MAX_UPDATE_BYTES = 48 * 1024 * 1024
@@ -47,7 +47,8 @@ export class PeerSync {
   receive(frame: Frame): void {
     try {
       if (frame.type === FRAME_SYNC) this.#receiveSync(frame.payload)
-      else this.#hub.applyAwareness(frame.payload, this)
+      else if (frame.type === FRAME_AWARENESS) this.#hub.applyAwareness(frame.payload, this)
+      else this.#hub.onLive(this.link.peerId, frame.payload)
     } catch (error) {
       this.strike(
         `bad ${frame.type === FRAME_SYNC ? 'sync' : 'awareness'} message: ${String(error)}`,
@@ -96,9 +97,15 @@ export class PeerSync {
   }
 }
 
+const FRAME_NAMES = { [FRAME_SYNC]: 'sync', [FRAME_AWARENESS]: 'awareness', [FRAME_LIVE]: 'live' }
+
 export interface DocSyncEvents {
   onSynced?: (peerId: string) => void
   onWarning?: (peerId: string, reason: string) => void
+  /** A peer's ephemeral message; throw to count it as a bad message. */
+  onLive?: (peerId: string, payload: Uint8Array) => void
+  /** A link opened: the place to send a newcomer ephemeral state it missed. */
+  onPeerAdded?: (peerId: string) => void
 }
 
 export class DocSync {
@@ -153,6 +160,7 @@ export class DocSync {
     syncProtocol.writeSyncStep1(encoder, this.doc)
     link.send(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
     this.#announce()
+    this.#events.onPeerAdded?.(link.peerId)
     return peer
   }
 
@@ -180,6 +188,19 @@ export class DocSync {
 
   applyAwareness(update: Uint8Array, peer: PeerSync): void {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer)
+  }
+
+  onLive(peerId: string, payload: Uint8Array): void {
+    this.#events.onLive?.(peerId, payload)
+  }
+
+  /** Sends an ephemeral message to every linked peer (nothing is stored or forwarded). */
+  broadcastLive(payload: Uint8Array): void {
+    this.#broadcast(encodeFrame(FRAME_LIVE, payload))
+  }
+
+  sendLive(peerId: string, payload: Uint8Array): void {
+    this.#peers.get(peerId)?.link.send(encodeFrame(FRAME_LIVE, payload))
   }
 
   onSynced(peerId: string): void {

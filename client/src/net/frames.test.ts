@@ -6,6 +6,7 @@ import {
   CHUNK_THRESHOLD,
   FRAME_AWARENESS,
   FRAME_CHUNK,
+  FRAME_LIVE,
   FRAME_SYNC,
   FrameError,
   MAX_MESSAGE_BYTES,
@@ -337,7 +338,7 @@ describe('Reassembler errors', () => {
           const result = reassembler.push(bytes)
           expect(['frame', 'partial', 'error']).toContain(result.kind)
           if (result.kind === 'frame')
-            expect([FRAME_SYNC, FRAME_AWARENESS]).toContain(result.frame.type)
+            expect([FRAME_SYNC, FRAME_AWARENESS, FRAME_LIVE]).toContain(result.frame.type)
           if (result.kind === 'error') expect(typeof result.reason).toBe('string')
           expect(reassembler.pendingMessages).toBeLessThanOrEqual(MAX_PARTIAL_MESSAGES)
         }

@@ -9,8 +9,10 @@ import * as encoding from 'lib0/encoding'
 export const FRAME_SYNC = 0
 export const FRAME_AWARENESS = 1
 export const FRAME_CHUNK = 2
+/** Ephemeral application messages (strokes in progress): never stored, never forwarded. */
+export const FRAME_LIVE = 3
 
-export type FrameType = typeof FRAME_SYNC | typeof FRAME_AWARENESS
+export type FrameType = typeof FRAME_SYNC | typeof FRAME_AWARENESS | typeof FRAME_LIVE
 
 /** Frames above this many bytes are split into chunks of at most this size. */
 export const CHUNK_THRESHOLD = 16 * 1024
@@ -39,7 +41,7 @@ export class FrameError extends Error {
 
 export function decodeFrame(bytes: Uint8Array): Frame {
   const type = bytes[0]
-  if (type !== FRAME_SYNC && type !== FRAME_AWARENESS) {
+  if (type !== FRAME_SYNC && type !== FRAME_AWARENESS && type !== FRAME_LIVE) {
     throw new FrameError(`unknown frame type ${String(type)}`)
   }
   return { type, payload: bytes.subarray(1) }

@@ -37,7 +37,7 @@ export function textBox(shape: { text: string; size: number }): { w: number; h: 
 
 export function shapeBounds(shape: Shape): Bounds {
   const pad =
-    shape.type === 'text' ? 0 : shape.size / 2 + (shape.type === 'arrow' ? shape.size * 3 : 0)
+    shape.type === 'text' ? 0 : shape.size / 2 + (shape.type === 'arrow' ? arrowReach(shape) : 0)
   switch (shape.type) {
     case 'pen':
     case 'highlighter':
@@ -168,10 +168,8 @@ export function hitTest(shape: Shape, p: Point, radius: number): boolean {
       const cy = shape.y + ry
       if (rx < 0.5 || ry < 0.5)
         return distanceToSegment(p, shape.x, shape.y, shape.x + shape.w, shape.y + shape.h) <= reach
-      // Normalised radial distance: 1 on the outline; scaled back to board units near it.
-      const k = Math.hypot((p.x - cx) / rx, (p.y - cy) / ry)
-      if (shape.fill && k <= 1) return true
-      return Math.abs(k - 1) * Math.min(rx, ry) <= reach
+      if (shape.fill && Math.hypot((p.x - cx) / rx, (p.y - cy) / ry) <= 1) return true
+      return distanceToEllipse(p, cx, cy, rx, ry) <= reach
     }
     case 'text': {
       const b = shapeBounds(shape)
@@ -185,6 +183,44 @@ export function hitTest(shape: Shape, p: Point, radius: number): boolean {
   }
 }
 
+/**
+ * Distance from `p` to the outline of an axis-aligned ellipse: a few trig-free Newton steps on
+ * the closest point in the first quadrant (the method of github.com/0xfaded/ellipse_demo).
+ * A radial estimate such as |k − 1|·min(rx, ry) shrinks distances along the long axis, so a
+ * flat ellipse was hit from far beyond its tips.
+ */
+function distanceToEllipse(p: Point, cx: number, cy: number, rx: number, ry: number): number {
+  const px = Math.abs(p.x - cx)
+  const py = Math.abs(p.y - cy)
+  let tx = Math.SQRT1_2
+  let ty = Math.SQRT1_2
+  for (let i = 0; i < 5; i++) {
+    const ex = ((rx * rx - ry * ry) * tx ** 3) / rx
+    const ey = ((ry * ry - rx * rx) * ty ** 3) / ry
+    const r = Math.hypot(rx * tx - ex, ry * ty - ey)
+    const q = Math.hypot(px - ex, py - ey)
+    if (q === 0) break
+    const nx = Math.min(1, Math.max(0, (((px - ex) * r) / q + ex) / rx))
+    const ny = Math.min(1, Math.max(0, (((py - ey) * r) / q + ey) / ry))
+    const t = Math.hypot(nx, ny)
+    if (t === 0) break
+    tx = nx / t
+    ty = ny / t
+  }
+  return Math.hypot(px - rx * tx, py - ry * ty)
+}
+
+const ARROW_SPREAD = Math.PI / 7
+
+function arrowBarb(size: number): number {
+  return 8 + size * 3
+}
+
+/** How far the arrowhead reaches sideways beyond the line, outside the stroke width. */
+function arrowReach(shape: { size: number }): number {
+  return Math.max(shape.size * 3, arrowBarb(shape.size) * Math.sin(ARROW_SPREAD))
+}
+
 /** The arrowhead's two barbs, as line segments ending at the tip. */
 export function arrowHead(shape: {
   x: number
@@ -196,10 +232,10 @@ export function arrowHead(shape: {
   const length = Math.hypot(shape.dx, shape.dy) || 1
   const ux = shape.dx / length
   const uy = shape.dy / length
-  const barb = Math.min(length / 2, 8 + shape.size * 3)
+  const barb = Math.min(length / 2, arrowBarb(shape.size))
   const tipX = shape.x + shape.dx
   const tipY = shape.y + shape.dy
-  const spread = Math.PI / 7
+  const spread = ARROW_SPREAD
   const rotate = (angle: number): Point => ({
     x: tipX - barb * (ux * Math.cos(angle) - uy * Math.sin(angle)),
     y: tipY - barb * (uy * Math.cos(angle) + ux * Math.sin(angle)),
