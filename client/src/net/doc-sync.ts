@@ -50,9 +50,7 @@ export class PeerSync {
       else if (frame.type === FRAME_AWARENESS) this.#hub.applyAwareness(frame.payload, this)
       else this.#hub.onLive(this.link.peerId, frame.payload)
     } catch (error) {
-      this.strike(
-        `bad ${frame.type === FRAME_SYNC ? 'sync' : 'awareness'} message: ${String(error)}`,
-      )
+      this.strike(`bad ${FRAME_NAMES[frame.type]} message: ${String(error)}`)
     }
   }
 
