@@ -8,8 +8,8 @@ import type { PeerFactory, SignalData } from './peer-transport'
 
 /** simple-peer's private fields that we rely on, typed once here. */
 interface SimplePeerInternals {
-  _pc: RTCPeerConnection
-  _channel: RTCDataChannel
+  _pc: RTCPeerConnection | undefined
+  _channel: RTCDataChannel | undefined
 }
 
 export function createSimplePeerFactory(extra: Record<string, unknown> = {}): PeerFactory {
@@ -25,7 +25,23 @@ export function createSimplePeerFactory(extra: Record<string, unknown> = {}): Pe
     // Attached at creation: the remote side's first frames can precede our 'connect' event.
     peer.on('data', (data: Uint8Array) => events.onData(data))
     peer.on('signal', (data) => events.onSignal(data as unknown as SignalData))
-    peer.on('connect', () => events.onConnect(channelTransport(internals._channel)))
+    // The link is usable once its data channel is open; simple-peer's own 'connect' comes
+    // later, after a getStats round trip (and 100 ms retries until a pair is selected).
+    let opened = false
+    const open = (channel: RTCDataChannel) => {
+      if (opened || peer.destroyed) return
+      opened = true
+      events.onConnect(channelTransport(channel))
+    }
+    const watch = (channel: RTCDataChannel) => {
+      if (channel.readyState === 'open') open(channel)
+      else channel.addEventListener('open', () => open(channel), { once: true })
+    }
+    if (internals._channel) watch(internals._channel)
+    else internals._pc?.addEventListener('datachannel', (event) => watch(event.channel))
+    peer.on('connect', () => {
+      if (internals._channel) open(internals._channel)
+    })
     peer.on('iceStateChange', (state: RTCIceConnectionState) => events.onIceState(state))
     peer.on('close', () => events.onClose())
     peer.on('error', (error: Error) => events.onError(error))
