@@ -6,7 +6,7 @@
  */
 import type { Board, BoardChange, LiveStrokeView } from '../board/board'
 import { compareShapes, type Shape } from '../board/shapes'
-import { shapeBounds, type Bounds } from './geometry'
+import { shapeBounds, unionBounds, type Bounds } from './geometry'
 import { freehandPath, HIGHLIGHTER_ALPHA, paintOrder, paintShape } from './paint'
 import { SpatialIndex } from './spatial-index'
 import type { Viewport } from './viewport'
@@ -124,19 +124,11 @@ export class BoardRenderer {
 
   /** The bounds of every valid shape, for zoom-to-fit and export. */
   contentBounds(): Bounds | null {
-    let result: Bounds | null = null
-    for (const { shape } of this.#cache.values()) {
-      const b = this.index.bounds(shape.id) ?? shapeBounds(shape)
-      result = result
-        ? {
-            minX: Math.min(result.minX, b.minX),
-            minY: Math.min(result.minY, b.minY),
-            maxX: Math.max(result.maxX, b.maxX),
-            maxY: Math.max(result.maxY, b.maxY),
-          }
-        : { ...b }
-    }
-    return result
+    return unionBounds(
+      [...this.#cache.values()].map(
+        ({ shape }) => this.index.bounds(shape.id) ?? shapeBounds(shape),
+      ),
+    )
   }
 
   /** The cached outline of a freehand shape (export reuses it). */
