@@ -246,13 +246,18 @@ export class Board {
     return Math.floor(this.#maxZ) + 1
   }
 
+  /**
+   * Reverts exactly one of my steps. Yjs would skip a step that a peer's later edit has made
+   * void and revert the next one as well (say, delete a shape whose move a peer overrode);
+   * one key press must never take back two things.
+   */
   undo(): void {
     this.undoManager.stopCapturing()
-    this.undoManager.undo()
+    popOne(this.undoManager, 'undoStack', () => this.undoManager.undo())
   }
 
   redo(): void {
-    this.undoManager.redo()
+    popOne(this.undoManager, 'redoStack', () => this.undoManager.redo())
   }
 
   #restack(ids: Iterable<string>, start: number): void {
@@ -286,6 +291,16 @@ export class Board {
 
   #emit(change: BoardChange): void {
     for (const listener of this.#listeners) listener(change)
+  }
+}
+
+function popOne(manager: Y.UndoManager, stack: 'undoStack' | 'redoStack', pop: () => void): void {
+  const items = manager[stack]
+  const older = items.splice(0, items.length - 1)
+  try {
+    pop()
+  } finally {
+    manager[stack].unshift(...older)
   }
 }
 

@@ -187,7 +187,7 @@ export function hitTest(shape: Shape, p: Point, radius: number): boolean {
  * Distance from `p` to the outline of an axis-aligned ellipse: a few trig-free Newton steps on
  * the closest point in the first quadrant (the method of github.com/0xfaded/ellipse_demo).
  * A radial estimate such as |k − 1|·min(rx, ry) shrinks distances along the long axis, so a
- * flat ellipse was hit from far beyond its tips.
+ * flat ellipse would be hit from far beyond its tips.
  */
 function distanceToEllipse(p: Point, cx: number, cy: number, rx: number, ry: number): number {
   const px = Math.abs(p.x - cx)

@@ -70,7 +70,7 @@ function position(board: Board, id: string): [number, number] {
 describe('FreehandTool', () => {
   it('draws one pen shape per stroke, shown live until it is released', () => {
     const { board, context, at } = setup()
-    const pen = new FreehandTool(context, 'pen')
+    const pen: Tool = new FreehandTool(context, 'pen')
     pen.down(at(10, 10))
     pen.move([at(20, 10)])
     pen.move([at(30, 15), at(40, 20)])
@@ -112,7 +112,7 @@ describe('FreehandTool', () => {
 
   it('drops samples too close to the previous one to be seen', () => {
     const { board, context, at } = setup()
-    const pen = new FreehandTool(context, 'pen')
+    const pen: Tool = new FreehandTool(context, 'pen')
     pen.down(at(10, 10))
     pen.move([at(10.2, 10), at(10.5, 10.1), at(20, 10), at(20.3, 10)])
     pen.move([at(20, 10.4)])
@@ -123,7 +123,7 @@ describe('FreehandTool', () => {
 
   it('measures "too close" in screen pixels, so zooming in keeps fine detail', () => {
     const { board, context, at } = setup({ zoom: 4 })
-    const pen = new FreehandTool(context, 'pen')
+    const pen: Tool = new FreehandTool(context, 'pen')
     pen.down(at(10, 10))
     // 0.5 board units are 2 screen pixels at 400 %.
     pen.move([at(10.5, 10), at(11, 10)])
@@ -149,7 +149,7 @@ describe('FreehandTool', () => {
 
   it('keeps what was drawn when the pointer is cancelled, and commits a stroke left open', () => {
     const { board, context, at } = setup()
-    const pen = new FreehandTool(context, 'pen')
+    const pen: Tool = new FreehandTool(context, 'pen')
     pen.down(at(0, 0))
     pen.move([at(10, 10)])
     pen.cancel()
@@ -167,7 +167,7 @@ describe('FreehandTool', () => {
 
   it('ignores moves and releases without a press', () => {
     const { board, context, at } = setup()
-    const pen = new FreehandTool(context, 'pen')
+    const pen: Tool = new FreehandTool(context, 'pen')
     pen.move([at(1, 1)])
     pen.up(at(1, 1))
     expect(board.size).toBe(0)
@@ -402,7 +402,7 @@ describe('EraserTool', () => {
 
   it('erases every shape along a swipe, as one undo step that restores them all', () => {
     const { board, context, at, stroke, far, upright } = scene()
-    const eraser = new EraserTool(context)
+    const eraser: Tool = new EraserTool(context)
     const before = board.undoManager.undoStack.length
     eraser.down(at(100, 100))
     expect(board.shape(stroke)).toBeUndefined()
@@ -434,7 +434,7 @@ describe('EraserTool', () => {
 
   it('erases nothing on moves without a press', () => {
     const { board, context, at } = scene()
-    const eraser = new EraserTool(context)
+    const eraser: Tool = new EraserTool(context)
     eraser.move([at(100, 100), at(300, 100)])
     eraser.down(at(600, 600))
     eraser.up(at(600, 600))
@@ -571,20 +571,21 @@ describe('HandTool', () => {
     for (const zoom of [1, 2, 0.5]) {
       const { viewport, context, at } = setup({ zoom })
       const hand = new HandTool(context)
+      const tool: Tool = hand
       const grabbed = at(100, 100)
-      hand.down(grabbed)
+      tool.down(grabbed)
       expect(hand.panning).toBe(true)
-      hand.move([{ ...grabbed, screenX: grabbed.screenX + 10, screenY: grabbed.screenY }])
-      hand.move([{ ...grabbed, screenX: grabbed.screenX + 30, screenY: grabbed.screenY - 20 }])
+      tool.move([{ ...grabbed, screenX: grabbed.screenX + 10, screenY: grabbed.screenY }])
+      tool.move([{ ...grabbed, screenX: grabbed.screenX + 30, screenY: grabbed.screenY - 20 }])
       // The board point grabbed is under the pointer still.
       expect(viewport.toScreen(100, 100)).toEqual({
         x: grabbed.screenX + 30,
         y: grabbed.screenY - 20,
       })
-      hand.up(grabbed)
+      tool.up(grabbed)
       expect(hand.panning).toBe(false)
       const { x, y } = viewport
-      hand.move([{ ...grabbed, screenX: 0, screenY: 0 }])
+      tool.move([{ ...grabbed, screenX: 0, screenY: 0 }])
       expect([viewport.x, viewport.y]).toEqual([x, y])
     }
   })
