@@ -2,45 +2,21 @@
  * Peerboard end to end: real server process, real headless Chromium, real WebRTC.
  * Assertions read canvas pixels (what a person sees), not the model.
  */
-import type { Browser, BrowserContext } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   documentDigest,
   drawStroke,
   inkPixels,
-  launchBrowser,
-  newPerson,
-  openBoard,
   waitForConnected,
   waitForInk,
-  type BoardPage,
 } from '../helpers/browser'
 import { freePort } from '../helpers/ports'
-import { startServer, type ServerProcess } from '../helpers/server-process'
+import { startServer } from '../helpers/server-process'
+import { useSession } from '../helpers/session'
 
-let server: ServerProcess
-let browser: Browser
-const contexts: BrowserContext[] = []
+const session = useSession()
 
-beforeAll(async () => {
-  server = await startServer(await freePort())
-  browser = await launchBrowser()
-})
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close().catch(() => undefined)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.kill()
-})
-
-async function person(url: string): Promise<BoardPage> {
-  const context = await newPerson(browser)
-  contexts.push(context)
-  return openBoard(context, url)
-}
+const person = (url?: string) => session.person(url)
 
 /** A zigzag in the upper middle of the board, clear of the panels. */
 const zigzag: [number, number][] = [
@@ -53,7 +29,7 @@ const zigzag: [number, number][] = [
 
 describe('drawing together', () => {
   it('gives a new board a link with a room id and a key, and joins it from the link', async () => {
-    const a = await person(`${server.url}/`)
+    const a = await person()
     expect(a.page.url()).toMatch(/\/#[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/)
     const b = await person(a.page.url())
     await waitForConnected(a.page, 1)
@@ -62,7 +38,7 @@ describe('drawing together', () => {
   })
 
   it('shows what A draws on B and C, and all three converge', async () => {
-    const a = await person(`${server.url}/`)
+    const a = await person()
     const b = await person(a.page.url())
     const c = await person(a.page.url())
     for (const p of [a, b, c]) await waitForConnected(p.page, 2)
@@ -95,7 +71,7 @@ describe('drawing together', () => {
   })
 
   it('shows ink on B while A is still drawing', async () => {
-    const a = await person(`${server.url}/`)
+    const a = await person()
     const b = await person(a.page.url())
     await waitForConnected(b.page, 1)
     await drawStroke(a.page, zigzag, { release: false })
@@ -111,7 +87,7 @@ describe('drawing together', () => {
   })
 
   it('sends the whole board to a late joiner (2,000 strokes)', async () => {
-    const a = await person(`${server.url}/`)
+    const a = await person()
     await a.page.evaluate(() => {
       type Stroke = { append(points: number[]): void; commit(): void }
       const { board } = (
@@ -142,7 +118,7 @@ describe('drawing together', () => {
   })
 
   it('removes a peer whose tab closes, and the others keep drawing', async () => {
-    const a = await person(`${server.url}/`)
+    const a = await person()
     const b = await person(a.page.url())
     const c = await person(a.page.url())
     for (const p of [a, b, c]) await waitForConnected(p.page, 2)
@@ -159,7 +135,7 @@ describe('drawing together', () => {
   })
 
   it('keeps the board across a reload, also when alone', async () => {
-    const a = await person(`${server.url}/`)
+    const a = await person()
     await drawStroke(a.page, zigzag)
     const before = await waitForInk(a.page, 200)
     // Let y-indexeddb finish its write before the page goes.

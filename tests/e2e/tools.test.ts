@@ -2,48 +2,23 @@
  * Every tool, used by a person on page A, shows its result on page B (pixels of B's document
  * layer), plus per-person undo, select/move/delete, clear, and shortcuts.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import {
   documentInk,
   drag,
   drawStroke,
-  launchBrowser,
-  newPerson,
-  openBoard,
   waitForConnected,
   type BoardPage,
   type InkRegion,
 } from '../helpers/browser'
-import { freePort } from '../helpers/ports'
-import { startServer, type ServerProcess } from '../helpers/server-process'
+import { useSession } from '../helpers/session'
 
-let server: ServerProcess
-let browser: Browser
-const contexts: BrowserContext[] = []
-
-beforeAll(async () => {
-  server = await startServer(await freePort())
-  browser = await launchBrowser()
-})
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close().catch(() => undefined)
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.kill()
-})
+const session = useSession()
 
 async function pair(): Promise<[BoardPage, BoardPage]> {
-  const openPerson = async (url: string) => {
-    const context = await newPerson(browser)
-    contexts.push(context)
-    return openBoard(context, url)
-  }
-  const a = await openPerson(`${server.url}/`)
-  const b = await openPerson(a.page.url())
+  const a = await session.person()
+  const b = await session.person(a.page.url())
   await waitForConnected(a.page, 1)
   await waitForConnected(b.page, 1)
   return [a, b]
