@@ -76,6 +76,8 @@ export class BoardRenderer {
   #top: Shape | null = null
   /** Milliseconds spent in the last document repaint (for the benchmark). */
   lastDocumentPaintMs = 0
+  /** When an array, every frame's drawing time in ms is appended (the benchmark sets it). */
+  frameTimes: number[] | null = null
 
   constructor(options: RendererOptions) {
     this.#options = options
@@ -212,6 +214,7 @@ export class BoardRenderer {
     this.#pendingAppends.clear()
     if (this.#overlayDirty) this.#drawOverlay()
     this.#overlayDirty = false
+    this.frameTimes?.push(performance.now() - started)
   }
 
   /** Repaints the buffer around the current view, then shows it. */
