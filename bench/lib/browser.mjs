@@ -1,0 +1,145 @@
+/**
+ * One headless Chromium for the whole run, one context per peer (separate storage and no
+ * BroadcastChannel shortcut between peers). Flags as in tests/helpers/browser.ts.
+ */
+import { existsSync } from 'node:fs'
+import { chromium } from 'playwright-core'
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-renderer-backgrounding',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+]
+
+export async function launchBrowser() {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium)`)
+  }
+  // Playwright gives launch() a fresh temporary profile (it refuses --user-data-dir here).
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
+}
+
+/**
+ * Counts every data-channel message a page sends, by its first byte (Peerboard: frame type;
+ * y-webrtc: message type; strings: "text"). Installed before any page script runs.
+ */
+function installSendCounter() {
+  const counter = {
+    messages: 0,
+    bytes: 0,
+    byType: /** @type {Record<string, {messages: number, bytes: number}>} */ ({}),
+  }
+  const send = RTCDataChannel.prototype.send
+  RTCDataChannel.prototype.send = function (data) {
+    let type = 'text'
+    let bytes
+    if (typeof data === 'string') bytes = new TextEncoder().encode(data).length
+    else if (data instanceof Blob) {
+      type = 'blob'
+      bytes = data.size
+    } else {
+      const view = ArrayBuffer.isView(data)
+        ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+        : new Uint8Array(data)
+      type = String(view[0] ?? 'empty')
+      bytes = view.byteLength
+    }
+    // Counted only when the browser accepted the message.
+    const result = send.call(this, /** @type {any} */ (data))
+    counter.messages++
+    counter.bytes += bytes
+    const entry = (counter.byType[type] ??= { messages: 0, bytes: 0 })
+    entry.messages++
+    entry.bytes += bytes
+    return result
+  }
+  Object.defineProperty(window, '__benchSends', { value: counter })
+}
+
+/**
+ * Records when large data-channel messages arrive (≥ 8 KiB: chunks of a big sync) and how long
+ * the page's own message handler took for them; for the late joiner's transfer/apply split.
+ * Wraps the `onmessage` setter (simple-peer, used by Peerboard and y-webrtc, sets it).
+ */
+function installReceiveTiming() {
+  const timing = { messages: 0, bytes: 0, firstBig: null, lastBig: null, lastBigHandlerMs: null }
+  const descriptor = /** @type {PropertyDescriptor} */ (
+    Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')
+  )
+  Object.defineProperty(RTCDataChannel.prototype, 'onmessage', {
+    configurable: true,
+    get() {
+      return descriptor.get?.call(this)
+    },
+    set(handler) {
+      const wrapped =
+        typeof handler === 'function'
+          ? function (/** @type {MessageEvent} */ event) {
+              const t0 = performance.now()
+              const size =
+                typeof event.data === 'string' ? event.data.length : (event.data.byteLength ?? 0)
+              handler.call(this, event)
+              timing.messages++
+              timing.bytes += size
+              if (size >= 8192) {
+                const at = performance.timeOrigin + t0
+                timing.firstBig ??= at
+                timing.lastBig = at
+                timing.lastBigHandlerMs = performance.now() - t0
+              }
+            }
+          : handler
+      descriptor.set?.call(this, wrapped)
+    },
+  })
+  Object.defineProperty(window, '__benchReceive', { value: timing })
+}
+
+/**
+ * @param {import('playwright-core').Browser} browser
+ * @param {{receiveTiming?: boolean}} [options]
+ */
+export async function newPerson(browser, options = {}) {
+  const context = await browser.newContext({
+    permissions: ['microphone'],
+    viewport: { width: 1000, height: 700 },
+    deviceScaleFactor: 1,
+  })
+  await context.addInitScript(installSendCounter)
+  if (options.receiveTiming) await context.addInitScript(installReceiveTiming)
+  return context
+}
+
+/**
+ * Opens `url` in a fresh context; records console errors for the report.
+ * @param {import('playwright-core').Browser} browser
+ * @param {string} url
+ * @param {{receiveTiming?: boolean}} [options]
+ */
+export async function openPeer(browser, url, options = {}) {
+  const context = await newPerson(browser, options)
+  const page = await context.newPage()
+  /** @type {string[]} */
+  const logs = []
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') {
+      logs.push(`[${message.type()}] ${message.text()}`.slice(0, 300))
+    }
+  })
+  page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`.slice(0, 300)))
+  await page.goto(url)
+  return { context, page, logs }
+}

@@ -1,0 +1,83 @@
+/**
+ * The three systems under test behind one small interface: how to make a room URL, how to read
+ * per-link timestamps from a page, and how a page's doc / connections are reached. All
+ * timestamps are absolute (performance.timeOrigin + performance.now()), so they compare across
+ * pages of one browser on one machine.
+ */
+import { randomBytes } from 'node:crypto'
+
+/** @typedef {'peerboard' | 'ywebrtc' | 'raw'} Kind */
+
+/**
+ * @typedef {object} PageTimes
+ * @property {number} timeOrigin
+ * @property {number} start  app start (Peerboard: mark peerboard:start; baselines: first line of the page script)
+ * @property {number} [joined] Peerboard: signaling join acknowledged
+ * @property {Record<string, {open: number | null, synced: number | null}>} links by remote peer id
+ */
+
+const randomId = () => randomBytes(16).toString('base64url')
+
+/** In-page: Peerboard's performance marks as absolute times. */
+function peerboardTimes() {
+  const origin = performance.timeOrigin
+  const marks = performance.getEntriesByType('mark')
+  const at = (/** @type {string} */ name) => {
+    const mark = marks.find((entry) => entry.name === name)
+    return mark ? origin + mark.startTime : null
+  }
+  /** @type {Record<string, {open: number | null, synced: number | null}>} */
+  const links = {}
+  for (const mark of marks) {
+    const match = /^peerboard:(link-open|synced):(.+)$/.exec(mark.name)
+    if (!match) continue
+    const link = (links[/** @type {string} */ (match[2])] ??= { open: null, synced: null })
+    const key = match[1] === 'link-open' ? 'open' : 'synced'
+    link[key] ??= origin + mark.startTime
+  }
+  return { timeOrigin: origin, start: at('peerboard:start'), joined: at('peerboard:joined'), links }
+}
+
+/** In-page: the baselines keep their own records. */
+function benchTimes() {
+  const bench = /** @type {any} */ (window).bench
+  return bench ? bench.times() : null
+}
+
+/** In-page: this peer's own id as other peers know it. */
+function selfId(/** @type {Kind} */ kind) {
+  const w = /** @type {any} */ (window)
+  if (kind === 'peerboard') return w.peerboard?.mesh.self ?? null
+  if (kind === 'ywebrtc') return w.bench?.provider.room?.peerId ?? null
+  return w.bench?.self ?? null
+}
+
+/**
+ * @param {{peerboardUrl: string, benchUrl: string, relayUrl: string, signalingUrl: string}} urls
+ */
+export function makeSystems(urls) {
+  /** @type {Record<Kind, {kind: Kind, newRoom(): string, times(page: import('playwright-core').Page): Promise<PageTimes | null>, selfId(page: import('playwright-core').Page): Promise<string | null>}>} */
+  const systems = {
+    peerboard: {
+      kind: 'peerboard',
+      newRoom: () => `${urls.peerboardUrl}/#${randomId()}.${randomId()}`,
+      times: (page) => page.evaluate(peerboardTimes),
+      selfId: (page) => page.evaluate(selfId, 'peerboard'),
+    },
+    ywebrtc: {
+      kind: 'ywebrtc',
+      newRoom: () =>
+        `${urls.benchUrl}/ywebrtc.html?room=bench-${randomId()}&signaling=${encodeURIComponent(urls.signalingUrl)}`,
+      times: (page) => page.evaluate(benchTimes),
+      selfId: (page) => page.evaluate(selfId, 'ywebrtc'),
+    },
+    raw: {
+      kind: 'raw',
+      newRoom: () =>
+        `${urls.benchUrl}/raw.html?room=raw-${randomId()}&relay=${encodeURIComponent(urls.relayUrl)}`,
+      times: (page) => page.evaluate(benchTimes),
+      selfId: (page) => page.evaluate(selfId, 'raw'),
+    },
+  }
+  return systems
+}

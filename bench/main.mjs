@@ -1,0 +1,261 @@
+/**
+ * Peerboard benchmark: Peerboard next to raw WebRTC (the floor) and y-webrtc 10.3, in one
+ * headless Chromium on loopback. Prints one JSON summary to stdout (progress goes to stderr)
+ * and writes it to bench/results/<ISO date>.json.
+ *
+ *   node scripts/bench.mjs           full run (expects `npm run build` done; `npm run bench` does it)
+ *   node scripts/bench.mjs --quick   fewer samples, 2/4 peers, 1,000-stroke board only
+ *   --only=setup,update,stroke,latejoin   run only these scenarios (development)
+ *
+ * Everything started here (servers, child processes, the browser) is stopped by its own handle.
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'vite'
+import { launchBrowser } from './lib/browser.mjs'
+import { measureLateJoin } from './lib/latejoin.mjs'
+import { freePort, httpOk, startNodeProcess, startStaticAndRelay, tcpOpen } from './lib/servers.mjs'
+import { aggregateSetup, measureSetup } from './lib/setup.mjs'
+import { round, summarize } from './lib/stats.mjs'
+import { measureStrokes } from './lib/stroke.mjs'
+import { evaluateTargets } from './lib/targets.mjs'
+import { makeSystems } from './lib/systems.mjs'
+import { measureUpdates } from './lib/update.mjs'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const quick = process.argv.includes('--quick')
+const onlyArg = process.argv.find((arg) => arg.startsWith('--only='))
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null
+const wanted = (/** @type {string} */ name) => !only || only.has(name)
+const started = Date.now()
+const loadAtStart = os.loadavg()[0] ?? 0
+/** Past this, the run is abandoned (everything stopped): `npm run bench` (build ~20 s + this) < 10 min. */
+const HARD_LIMIT_MS = 560_000
+
+const settings = {
+  setupTimeoutMs: 30_000,
+  samples: quick ? 60 : 220,
+  spacingMs: 20,
+  strokeSpacingMs: 25,
+  lateJoin: { timeoutMs: 30_000, ywebrtcTimeoutMs: quick ? 10_000 : 15_000, stuckMs: 8_000 },
+}
+
+/**
+ * The run, in order of priority; a step (or a run inside it) only starts before its `beforeS`
+ * mark, so a loaded machine drops the least important work, not the whole result. Full-mode
+ * timings on this 2-core machine: 6-8 min with load average 10-30 from other work.
+ * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number})[]}
+ */
+const plan = quick
+  ? [
+      { name: 'setup', sizes: [2, 4], runs: { 2: 2, 4: 2 }, beforeS: 150 },
+      { name: 'update', sizes: [2, 4], beforeS: 220 },
+      { name: 'stroke', strokes: 1, beforeS: 260 },
+      { name: 'latejoin', count: 1000, joiners: 1, beforeS: 300 },
+    ]
+  : [
+      // The update scenario's meshes count as setup runs too (one more per size and system).
+      { name: 'setup', sizes: [2, 4], runs: { 2: 4, 4: 3 }, beforeS: 150 },
+      { name: 'update', sizes: [2], beforeS: 200 },
+      { name: 'stroke', strokes: 5, beforeS: 260 },
+      { name: 'latejoin', count: 1000, joiners: 3, beforeS: 300 },
+      // ~1-2 min: 10,000 strokes drawn on A through its Board, joiners, the y-webrtc timeout.
+      { name: 'latejoin', count: 10000, joiners: 3, beforeS: 340 },
+      { name: 'update', sizes: [8], beforeS: 430 },
+      { name: 'setup', sizes: [8], runs: { 8: 2 }, beforeS: 450 },
+    ]
+
+const log = (/** @type {string} */ message) =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`)
+/** @type {string[]} work skipped to stay inside the time limit */
+const skipped = []
+/**
+ * A budget check: true while the run is younger than `seconds`; records what was skipped.
+ * @param {number} seconds
+ */
+const until = (seconds) => (/** @type {string} */ what) => {
+  if (Date.now() - started < seconds * 1000) return true
+  if (!skipped.includes(what)) skipped.push(what)
+  return false
+}
+
+/** @type {(() => Promise<unknown>)[]} cleanups, newest first */
+const cleanups = []
+let cleaning = null
+function cleanup() {
+  cleaning ??= (async () => {
+    for (const stop of cleanups.splice(0).reverse()) {
+      await stop().catch((/** @type {unknown} */ error) => log(`cleanup: ${String(error)}`))
+    }
+  })()
+  return cleaning
+}
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`)
+    void cleanup().then(() => process.exit(130))
+  })
+}
+const hardTimer = setTimeout(() => {
+  log(`hard limit of ${HARD_LIMIT_MS / 1000} s reached: stopping`)
+  void cleanup().then(() => process.exit(2))
+}, HARD_LIMIT_MS)
+hardTimer.unref()
+
+async function main() {
+  const serverEntry = path.join(ROOT, 'dist/server/server/src/main.js')
+  if (!existsSync(serverEntry) || !existsSync(path.join(ROOT, 'dist/client/index.html'))) {
+    throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)')
+  }
+  log('building bench pages (vite, bench/vite.config.mjs → dist/bench)')
+  await build({ configFile: path.join(ROOT, 'bench/vite.config.mjs'), logLevel: 'warn' })
+
+  const statics = await startStaticAndRelay(path.join(ROOT, 'dist/bench'))
+  cleanups.push(() => statics.close())
+
+  const peerboardPort = await freePort()
+  const peerboard = await startNodeProcess(
+    'peerboard server',
+    serverEntry,
+    { PORT: String(peerboardPort), HOST: '127.0.0.1' },
+    () => httpOk(`http://127.0.0.1:${peerboardPort}/healthz`),
+    ROOT,
+  )
+  cleanups.push(() => peerboard.stop())
+
+  const signalingPort = await freePort()
+  const signaling = await startNodeProcess(
+    'y-webrtc signaling',
+    path.join(ROOT, 'node_modules/y-webrtc/bin/server.js'),
+    { PORT: String(signalingPort) },
+    () => /** @type {Promise<boolean>} */ (tcpOpen(signalingPort)),
+    ROOT,
+  )
+  cleanups.push(() => signaling.stop())
+
+  const browser = await launchBrowser()
+  cleanups.push(() => browser.close())
+
+  const systems = makeSystems({
+    peerboardUrl: `http://127.0.0.1:${peerboardPort}`,
+    benchUrl: statics.url,
+    relayUrl: statics.relayUrl,
+    signalingUrl: `ws://127.0.0.1:${signalingPort}`,
+  })
+
+  log(`mode ${quick ? 'quick' : 'full'}; Chromium ${browser.version()}`)
+  const loadSamples = [os.loadavg()[0] ?? 0]
+  const loadTimer = setInterval(() => loadSamples.push(os.loadavg()[0] ?? 0), 5000)
+  cleanups.push(async () => clearInterval(loadTimer))
+  /** @type {Record<string, Record<number, import('./lib/setup.mjs').SetupRecord[]>>} */
+  const setupRecords = {}
+  /** @type {Record<string, Record<string, any>>} */
+  const update = {}
+  /** @type {Record<string, any>} */
+  let stroke = {}
+  /** @type {Record<string, Record<string, any>>} */
+  const lateJoin = {}
+  const merge = (
+    /** @type {Record<string, Record<string, any>>} */ into,
+    /** @type {Record<string, Record<string, any>>} */ from,
+  ) => {
+    for (const [kind, byKey] of Object.entries(from)) Object.assign((into[kind] ??= {}), byKey)
+  }
+  for (const step of plan) {
+    if (!wanted(step.name)) continue
+    const budget = until(step.beforeS)
+    if (step.name === 'setup') {
+      const options = { sizes: step.sizes, runs: step.runs, timeoutMs: settings.setupTimeoutMs }
+      await measureSetup(browser, systems, { ...options, log, budget }, setupRecords)
+    } else if (step.name === 'update') {
+      const options = {
+        sizes: step.sizes,
+        samples: settings.samples,
+        spacingMs: settings.spacingMs,
+        timeoutMs: settings.setupTimeoutMs,
+      }
+      merge(
+        update,
+        await measureUpdates(browser, systems, { ...options, log, budget }, setupRecords),
+      )
+    } else if (step.name === 'stroke') {
+      if (!budget('stroke latency (time budget)')) continue
+      const options = { strokes: step.strokes, spacingMs: settings.strokeSpacingMs }
+      stroke = await measureStrokes(browser, systems, { ...options, timeoutMs: 20_000, log })
+    } else if (step.name === 'latejoin') {
+      const options = { counts: [step.count], joiners: { [step.count]: step.joiners } }
+      const what = `late join ${step.count} strokes (time budget)`
+      merge(
+        lateJoin,
+        await measureLateJoin(browser, systems, {
+          ...options,
+          ...settings.lateJoin,
+          log,
+          budget: () => budget(what),
+        }),
+      )
+    }
+  }
+  clearInterval(loadTimer)
+  const setup = aggregateSetup(setupRecords)
+
+  /** @type {Record<string, any>} */
+  const byKind = { peerboard: {}, raw: {}, ywebrtc: {} }
+  for (const kind of Object.keys(byKind)) {
+    byKind[kind].setup = setup[kind]
+    byKind[kind].updateLatency = update[kind]
+    if (stroke[kind]) byKind[kind].strokeLatency = stroke[kind]
+    if (lateJoin[kind]) byKind[kind].lateJoin = lateJoin[kind]
+  }
+  const summary = {
+    mode: quick ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? null,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      platform: `${os.platform()} ${os.release()}`,
+      node: process.version,
+      chromium: browser.version(),
+      // Other work on this machine skews every number: the 1-minute load average around the run.
+      loadAverageAtStart: round(loadAtStart, 2),
+      loadAverageDuringRun: summarize(loadSamples, 2),
+    },
+    method: {
+      setup:
+        'N pages opened concurrently (one context each, fresh room); per peer: app start → every data channel open / every link synced; fullMesh = first app start → last link synced',
+      updateLatency: `${settings.samples} updates ${settings.spacingMs} ms apart on A; latency = receive time on each other peer − send time on A`,
+      strokeLatency: `real-mouse strokes of 50 points on A (moves ${settings.strokeSpacingMs} ms apart + CDP round trip); pointermove event.timeStamp on A → ink detected on B's canvas by a post-rAF pixel check`,
+      lateJoin:
+        'A alone builds the board; joiners arrive one at a time; app start → synced with A; bytes = joiner getStats bytesReceived on its connection to A',
+    },
+    peerboard: byKind.peerboard,
+    raw: byKind.raw,
+    ywebrtc: byKind.ywebrtc,
+    skippedForTime: skipped,
+    targets: evaluateTargets({ setup, update, stroke, lateJoin }),
+  }
+  return summary
+}
+
+let exitCode = 0
+try {
+  const summary = await main()
+  const dir = path.join(ROOT, 'bench/results')
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `${summary.date.replace(/:/g, '-')}${quick ? '-quick' : ''}.json`)
+  const text = JSON.stringify(summary, null, 2)
+  writeFileSync(file, `${text}\n`)
+  log(`wrote ${path.relative(ROOT, file)}`)
+  process.stdout.write(`${text}\n`)
+} catch (error) {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  exitCode = 1
+} finally {
+  await cleanup()
+  clearTimeout(hardTimer)
+}
+process.exit(exitCode)
