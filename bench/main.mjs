@@ -14,6 +14,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'vite'
+import { measureBigBoard } from './lib/bigboard.mjs'
 import { launchBrowser } from './lib/browser.mjs'
 import { measureLateJoin } from './lib/latejoin.mjs'
 import { freePort, httpOk, startNodeProcess, startStaticAndRelay, tcpOpen } from './lib/servers.mjs'
@@ -32,7 +33,7 @@ const wanted = (/** @type {string} */ name) => !only || only.has(name)
 const started = Date.now()
 const loadAtStart = os.loadavg()[0] ?? 0
 /** Past this, the run is abandoned (everything stopped): `npm run bench` (build ~20 s + this) < 10 min. */
-const HARD_LIMIT_MS = 560_000
+const HARD_LIMIT_MS = 600_000
 
 const settings = {
   setupTimeoutMs: 30_000,
@@ -46,7 +47,7 @@ const settings = {
  * The run, in order of priority; a step (or a run inside it) only starts before its `beforeS`
  * mark, so a loaded machine drops the least important work, not the whole result. Full-mode
  * timings on this 2-core machine: 6-8 min with load average 10-30 from other work.
- * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number})[]}
+ * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number} | {name: 'bigboard', beforeS: number})[]}
  */
 const plan = quick
   ? [
@@ -54,6 +55,7 @@ const plan = quick
       { name: 'update', sizes: [2, 4], beforeS: 220 },
       { name: 'stroke', strokes: 1, beforeS: 260 },
       { name: 'latejoin', count: 1000, joiners: 1, beforeS: 300 },
+      { name: 'bigboard', beforeS: 330 },
     ]
   : [
       // The update scenario's meshes count as setup runs too (one more per size and system).
@@ -65,6 +67,7 @@ const plan = quick
       { name: 'latejoin', count: 10000, joiners: 3, beforeS: 340 },
       { name: 'update', sizes: [8], beforeS: 430 },
       { name: 'setup', sizes: [8], runs: { 8: 2 }, beforeS: 450 },
+      { name: 'bigboard', beforeS: 500 },
     ]
 
 const log = (/** @type {string} */ message) =>
@@ -157,6 +160,8 @@ async function main() {
   let stroke = {}
   /** @type {Record<string, Record<string, any>>} */
   const lateJoin = {}
+  /** @type {Record<string, any> | null} */
+  let bigBoard = null
   const merge = (
     /** @type {Record<string, Record<string, any>>} */ into,
     /** @type {Record<string, Record<string, any>>} */ from,
@@ -184,6 +189,9 @@ async function main() {
       if (!budget('stroke latency (time budget)')) continue
       const options = { strokes: step.strokes, spacingMs: settings.strokeSpacingMs }
       stroke = await measureStrokes(browser, systems, { ...options, timeoutMs: 20_000, log })
+    } else if (step.name === 'bigboard') {
+      if (!budget('10,000-stroke board: pan/zoom, export, IndexedDB (time budget)')) continue
+      bigBoard = await measureBigBoard(browser, `http://127.0.0.1:${peerboardPort}`, { log })
     } else if (step.name === 'latejoin') {
       const options = { counts: [step.count], joiners: { [step.count]: step.joiners } }
       const what = `late join ${step.count} strokes (time budget)`
@@ -209,6 +217,7 @@ async function main() {
     if (stroke[kind]) byKind[kind].strokeLatency = stroke[kind]
     if (lateJoin[kind]) byKind[kind].lateJoin = lateJoin[kind]
   }
+  if (bigBoard) byKind.peerboard.bigBoard = bigBoard
   const summary = {
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString(),
@@ -236,7 +245,7 @@ async function main() {
     raw: byKind.raw,
     ywebrtc: byKind.ywebrtc,
     skippedForTime: skipped,
-    targets: evaluateTargets({ setup, update, stroke, lateJoin }),
+    targets: evaluateTargets({ setup, update, stroke, lateJoin, bigBoard }),
   }
   return summary
 }

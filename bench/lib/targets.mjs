@@ -26,7 +26,7 @@ function entry(name, target, value, test, extra = {}) {
 const dig = (object, keys) => keys.reduce((o, k) => (o == null ? undefined : o[k]), object)
 
 /**
- * @param {{setup: any, update: any, stroke: any, lateJoin: any}} r
+ * @param {{setup: any, update: any, stroke: any, lateJoin: any, bigBoard?: any}} r
  */
 export function evaluateTargets(r) {
   const targets = []
@@ -154,6 +154,31 @@ export function evaluateTargets(r) {
       '≤ 6',
       stored,
       (v) => v <= 6,
+    ),
+  )
+  const big = r.bigBoard
+  targets.push(
+    entry(
+      'frame time p95 while panning and zooming a 10,000-stroke board (ms, drawing time per frame)',
+      '≤ 16 ms',
+      dig(big, ['panZoomFrameMs', 'p95']),
+      (v) => v <= 16,
+      { p50: dig(big, ['panZoomFrameMs', 'p50']), max: dig(big, ['panZoomFrameMs', 'max']) },
+    ),
+    entry(
+      'export of a 10,000-stroke board: longest main-thread stall (ms), PNG and SVG',
+      '< 1000 ms',
+      big
+        ? Math.max(
+            dig(big, ['export', 'png', 'longestStallMs']) ?? NaN,
+            dig(big, ['export', 'svg', 'longestStallMs']) ?? NaN,
+          )
+        : null,
+      (v) => v < 1000,
+      {
+        pngTotalMs: dig(big, ['export', 'png', 'totalMs']),
+        svgTotalMs: dig(big, ['export', 'svg', 'totalMs']),
+      },
     ),
   )
   return targets

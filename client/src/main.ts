@@ -8,7 +8,7 @@ import { Board } from './board/board'
 import { DocSync } from './net/doc-sync'
 import { PeerMesh } from './net/mesh'
 import { createRoomLink, formatRoomFragment, parseRoomFragment } from './net/room-link'
-import { createSignalSealer } from './net/signal-crypto'
+import { createSignalSealer, type SignalSealer } from './net/signal-crypto'
 import { SocketSignaling } from './net/signaling-client'
 import { createSimplePeerFactory } from './net/simple-peer-transport'
 import { AppState } from './state/app.svelte'
@@ -16,7 +16,7 @@ import { loadIdentity } from './state/identity'
 import type { PresenceState } from './state/presence'
 import App from './ui/App.svelte'
 
-async function start(): Promise<void> {
+function start(): void {
   // Marks let the benchmark time join → link open → synced without reaching into modules.
   performance.mark('peerboard:start')
   let room = parseRoomFragment(location.hash)
@@ -41,7 +41,9 @@ async function start(): Promise<void> {
   awareness.setLocalState(presence)
 
   const persistence = new IndexeddbPersistence(`peerboard/${room.roomId}`, doc)
-  const sealer = await createSignalSealer(room.roomId, room.key)
+  void persistence.whenSynced.then(() => performance.mark('peerboard:restored'))
+  // Derived while the signaling socket connects; sealing waits for it only when first needed.
+  const sealer = lazySealer(createSignalSealer(room.roomId, room.key))
   const signaling = new SocketSignaling({ room: room.roomId })
   const docSync = new DocSync(doc, awareness, {
     onSynced: (peerId) => performance.mark(`peerboard:synced:${peerId}`),
@@ -92,10 +94,11 @@ async function start(): Promise<void> {
     storage,
   })
 
+  // Connect first: mounting and the first paint would otherwise delay the socket's handshake.
+  mesh.start()
   const target = document.getElementById('app')
   if (!target) throw new Error('#app is missing from index.html')
   mount(App, { target, props: { app } })
-  mesh.start()
 
   window.addEventListener('pagehide', () => {
     // Tell peers now rather than letting them wait for the awareness timeout.
@@ -107,6 +110,13 @@ async function start(): Promise<void> {
   Object.assign(window, { peerboard: { doc, board, awareness, mesh, docSync, persistence, app } })
 }
 
+function lazySealer(ready: Promise<SignalSealer>): SignalSealer {
+  return {
+    seal: async (from, to, plaintext) => (await ready).seal(from, to, plaintext),
+    open: async (from, to, sealed) => (await ready).open(from, to, sealed),
+  }
+}
+
 function safeLocalStorage(): Storage | null {
   try {
     return window.localStorage
@@ -115,4 +125,4 @@ function safeLocalStorage(): Storage | null {
   }
 }
 
-void start()
+start()

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   documentDigest,
+  documentInk,
   drawStroke,
   inkPixels,
   waitForConnected,
@@ -51,9 +52,12 @@ describe('drawing together', () => {
       [700, 400],
     ])
     const region = { x: 280, y: 130, width: 300, height: 120 }
-    const onA = await waitForInk(a.page, 200, region)
-    await waitForInk(b.page, onA * 0.9, region)
-    await waitForInk(c.page, onA * 0.9, region)
+    // Committed ink on the document layer: A's cursor on B's overlay may cover some of it.
+    await expect.poll(() => documentInk(a.page, region)).toBeGreaterThan(200)
+    const onA = await documentInk(a.page, region)
+    for (const page of [b.page, c.page]) {
+      await expect.poll(() => documentInk(page, region)).toBeGreaterThanOrEqual(onA * 0.9)
+    }
     await waitForInk(c.page, 100, { x: 480, y: 380, width: 240, height: 90 })
 
     // Same board, same viewport: the document layers must be identical pixel for pixel.

@@ -45,8 +45,9 @@ describe('LiveStrokes', () => {
     for (let i = 1; i < 50; i++)
       sender.append('abcdefghij', encoder.encode([100 + i * 3, 100 + i, 0.5]))
     const bytes = sent.reduce((sum, message) => sum + message.length, 0)
-    // Per point: two varint deltas (2 bytes) plus the message header (kind + id = 12 bytes).
-    expect(bytes / 50).toBeLessThan(15)
+    // Per point: two one-byte varint deltas plus a two-byte header (kind, handle); the BEGIN
+    // message carries the id and style once.
+    expect(bytes / 50).toBeLessThan(5)
   })
 
   it('gives a newcomer the strokes in progress', () => {

@@ -4,11 +4,13 @@
  * finished stroke enters the Yjs document (one record). Nothing of the drawing process is kept
  * in the document's history, and a late joiner never downloads it.
  *
- * Message: varUint kind, varString strokeId, then
- *   BEGIN:  varString type, varString color, varUint size·100, then point-stream bytes
- *   POINTS: point-stream bytes continuing the stroke
+ * Message: varUint kind, varUint handle, then
+ *   BEGIN:  varString strokeId, varString type, varString color, varUint size·100, point bytes
+ *   POINTS: point bytes continuing the stroke
  *   END:    nothing (the stroke was committed or cancelled)
- * Point-stream bytes are points.ts's format; BEGIN carries its header.
+ * The handle is a small number the sender picks per stroke, so that each POINTS message costs
+ * three bytes of header rather than the ten-character shape id. Point bytes are points.ts's
+ * format; BEGIN carries its header.
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -33,6 +35,7 @@ export const STALE_MS = 15_000
 
 interface Entry {
   id: string
+  handle: number
   type: FreehandType
   style: ShapeStyle
   chunks: Uint8Array[]
@@ -45,8 +48,9 @@ export type LiveSend = (message: Uint8Array) => void
 
 export class LiveStrokes {
   readonly #local = new Map<string, Entry>()
-  /** Remote strokes by peer, then by stroke id. */
-  readonly #remote = new Map<string, Map<string, Entry>>()
+  /** Remote strokes by peer, then by the sender's handle. */
+  readonly #remote = new Map<string, Map<number, Entry>>()
+  #nextHandle = 0
   readonly #listeners = new Set<() => void>()
   readonly #now: () => number
   #send: LiveSend = () => {}
@@ -77,16 +81,20 @@ export class LiveStrokes {
   }
 
   begin(id: string, type: FreehandType, style: ShapeStyle, first: Uint8Array): void {
-    this.#local.set(id, {
+    // Handles wrap well before they would need a third varint byte; strokes are short-lived.
+    const handle = this.#nextHandle++ % 16_384
+    const entry: Entry = {
       id,
+      handle,
       type,
       style,
       chunks: [first],
       bytes: first.length,
       view: null,
       updated: this.#now(),
-    })
-    this.#send(encodeBegin(id, type, style, first))
+    }
+    this.#local.set(id, entry)
+    this.#send(encodeBegin(entry, first))
     this.#changed()
   }
 
@@ -94,21 +102,21 @@ export class LiveStrokes {
     const entry = this.#local.get(id)
     if (!entry) return
     add(entry, chunk, this.#now())
-    this.#send(encodeMessage(POINTS, id, chunk))
+    this.#send(encodeMessage(POINTS, entry.handle, chunk))
     this.#changed()
   }
 
   end(id: string): void {
-    if (!this.#local.delete(id)) return
-    this.#send(encodeMessage(END, id))
+    const entry = this.#local.get(id)
+    if (!entry) return
+    this.#local.delete(id)
+    this.#send(encodeMessage(END, entry.handle))
     this.#changed()
   }
 
   /** What a newly connected peer needs to see our strokes in progress. */
   snapshot(): Uint8Array[] {
-    return [...this.#local.values()].map((entry) =>
-      encodeBegin(entry.id, entry.type, entry.style, concatBytes(entry.chunks)),
-    )
+    return [...this.#local.values()].map((entry) => encodeBegin(entry, concatBytes(entry.chunks)))
   }
 
   /** Applies a peer's message; returns false when it was malformed (the caller may strike). */
@@ -120,12 +128,13 @@ export class LiveStrokes {
       return false
     }
     let strokes = this.#remote.get(peer)
-    const entry = strokes?.get(parsed.id)
+    const entry = strokes?.get(parsed.handle)
     switch (parsed.kind) {
       case BEGIN: {
         if (!strokes) this.#remote.set(peer, (strokes = new Map()))
         const fresh: Entry = {
           id: parsed.id,
+          handle: parsed.handle,
           type: parsed.type,
           style: parsed.style,
           chunks: [],
@@ -134,19 +143,19 @@ export class LiveStrokes {
           updated: 0,
         }
         if (!add(fresh, parsed.bytes, this.#now())) return false
-        strokes.set(parsed.id, fresh)
+        strokes.set(parsed.handle, fresh)
         break
       }
       case POINTS:
         // A chunk of a stroke begun before we were connected: wait for its commit instead.
         if (!entry) return true
         if (!add(entry, parsed.bytes, this.#now())) {
-          strokes?.delete(parsed.id)
+          strokes?.delete(parsed.handle)
           return false
         }
         break
       case END:
-        strokes?.delete(parsed.id)
+        strokes?.delete(parsed.handle)
         break
     }
     this.#changed()
@@ -155,8 +164,13 @@ export class LiveStrokes {
 
   /** The committed shape has arrived: its live version is no longer needed. */
   dropStroke(id: string): void {
-    let changed = this.#local.delete(id)
-    for (const strokes of this.#remote.values()) changed = strokes.delete(id) || changed
+    // Our own strokes end explicitly (LiveStroke.commit), which also tells the peers.
+    let changed = false
+    for (const strokes of this.#remote.values()) {
+      for (const [handle, entry] of strokes) {
+        if (entry.id === id) changed = strokes.delete(handle) || changed
+      }
+    }
     if (changed) this.#changed()
   }
 
@@ -169,8 +183,8 @@ export class LiveStrokes {
     const cutoff = this.#now() - STALE_MS
     let changed = false
     for (const strokes of this.#remote.values()) {
-      for (const [id, entry] of strokes) {
-        if (entry.updated < cutoff) changed = strokes.delete(id) || changed
+      for (const [handle, entry] of strokes) {
+        if (entry.updated < cutoff) changed = strokes.delete(handle) || changed
       }
     }
     if (changed) this.#changed()
@@ -205,43 +219,48 @@ function toView(entry: Entry): LiveStrokeView | null {
   }
 }
 
-function encodeMessage(kind: number, id: string, bytes?: Uint8Array): Uint8Array {
+function encodeMessage(kind: number, handle: number, bytes?: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, kind)
-  encoding.writeVarString(encoder, id)
+  encoding.writeVarUint(encoder, handle)
   if (bytes) encoding.writeUint8Array(encoder, bytes)
   return encoding.toUint8Array(encoder)
 }
 
-function encodeBegin(
-  id: string,
-  type: FreehandType,
-  style: ShapeStyle,
-  bytes: Uint8Array,
-): Uint8Array {
+function encodeBegin(entry: Entry, bytes: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, BEGIN)
-  encoding.writeVarString(encoder, id)
-  encoding.writeVarString(encoder, type)
-  encoding.writeVarString(encoder, style.color)
-  encoding.writeVarUint(encoder, Math.round(style.size * 100))
+  encoding.writeVarUint(encoder, entry.handle)
+  encoding.writeVarString(encoder, entry.id)
+  encoding.writeVarString(encoder, entry.type)
+  encoding.writeVarString(encoder, entry.style.color)
+  encoding.writeVarUint(encoder, Math.round(entry.style.size * 100))
   encoding.writeUint8Array(encoder, bytes)
   return encoding.toUint8Array(encoder)
 }
 
 type Decoded =
-  | { kind: typeof BEGIN; id: string; type: FreehandType; style: ShapeStyle; bytes: Uint8Array }
-  | { kind: typeof POINTS; id: string; bytes: Uint8Array }
-  | { kind: typeof END; id: string }
+  | {
+      kind: typeof BEGIN
+      handle: number
+      id: string
+      type: FreehandType
+      style: ShapeStyle
+      bytes: Uint8Array
+    }
+  | { kind: typeof POINTS; handle: number; bytes: Uint8Array }
+  | { kind: typeof END; handle: number }
 
 function decodeMessage(message: Uint8Array): Decoded {
   const decoder = decoding.createDecoder(message)
   const kind = decoding.readVarUint(decoder)
+  const handle = decoding.readVarUint(decoder)
+  if (decoder.pos > message.length) throw new Error('truncated message')
+  if (kind === END) return { kind, handle }
+  if (kind === POINTS) return { kind, handle, bytes: message.subarray(decoder.pos) }
+  if (kind !== BEGIN) throw new Error(`unknown live message ${kind}`)
   const id = decoding.readVarString(decoder)
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error('bad stroke id')
-  if (kind === END) return { kind, id }
-  if (kind === POINTS) return { kind, id, bytes: message.subarray(decoder.pos) }
-  if (kind !== BEGIN) throw new Error(`unknown live message ${kind}`)
   const type = decoding.readVarString(decoder)
   if (type !== 'pen' && type !== 'highlighter') throw new Error('bad stroke type')
   const style = parseStyle({
@@ -250,5 +269,5 @@ function decodeMessage(message: Uint8Array): Decoded {
     fill: null,
   })
   if (!style) throw new Error('bad stroke style')
-  return { kind, id, type, style, bytes: message.subarray(decoder.pos) }
+  return { kind, handle, id, type, style, bytes: message.subarray(decoder.pos) }
 }

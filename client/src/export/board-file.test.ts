@@ -33,6 +33,8 @@ describe('board file', () => {
       shapes: 7,
     })
     expect(text).toMatch(/^[\x20-\x7e\n]*$/)
+    expect(Object.keys(header)).toEqual(['format', 'version', 'createdAt', 'shapes', 'state'])
+    expect(header.state).toBe(encodeBase64(Y.encodeStateAsUpdate(a.doc)))
 
     const decoded = decodeBoardFile(text)
     expect(decoded.createdAt).toBe('2025-03-04T05:06:07.000Z')

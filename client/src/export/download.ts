@@ -21,8 +21,7 @@ export function exportFileName(kind: ExportKind, now: Date = new Date()): string
   const stamp =
     `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}` +
     `-${pad(now.getHours())}${pad(now.getMinutes())}`
-  const extension = kind === 'board' ? 'peerboard.json' : kind
-  return `peerboard-${stamp}.${extension}`
+  return `peerboard-${stamp}.${kind === 'board' ? 'json' : kind}`
 }
 
 export const BOARD_FILE_TYPE = 'application/json'

@@ -2,14 +2,14 @@
  * Import of a board file or a Peerboard PNG into the live board: the file is read and
  * validated completely first (board-file.ts), then its shapes are written with Board.putShapes,
  * one undoable step that reaches everyone through the normal Yjs sync. Shapes keep their ids,
- * so importing the same file twice changes nothing the second time. A file that fails changes
- * nothing at all.
+ * so importing the same file twice leaves the same board as importing it once. A file that
+ * fails changes nothing at all.
  */
 import type { Board } from '../board/board'
 import { decodeBoardFile, MAX_BOARD_FILE_CHARS, TOO_LARGE } from './board-file'
 import { ImportError } from './import-error'
 import { isPng, PEERBOARD_KEYWORD, PngError, readTextChunk } from './png-chunks'
-import { TimeSlicer } from './time-slicer'
+import { nextTask } from './time-slicer'
 
 export interface ImportResult {
   /** Shapes written to the board. */
@@ -24,11 +24,10 @@ export const UNSUPPORTED_FILE =
 /** Throws an ImportError, whose message is meant for the person, when the file is refused. */
 export async function importFile(bytes: Uint8Array, board: Board): Promise<ImportResult> {
   // Each stage of a large import takes a while; the page gets a turn between them.
-  const slicer = new TimeSlicer()
   const text = boardFileText(bytes)
-  await slicer.next()
+  await nextTask()
   const { shapes } = decodeBoardFile(text)
-  await slicer.next()
+  await nextTask()
   return { shapes: board.putShapes(shapes) }
 }
 

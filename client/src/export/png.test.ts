@@ -30,8 +30,9 @@ class FakeCanvas {
   ) {
     FakeCanvas.last = this
   }
-  getContext(kind: string) {
+  getContext(kind: string, options?: CanvasRenderingContext2DSettings) {
     expect(kind).toBe('2d')
+    expect(options?.willReadFrequently ?? true).toBe(true)
     const calls = this.calls
     return new Proxy(
       {},
@@ -143,13 +144,17 @@ describe('exportPng', () => {
         y: 1,
       })
     }
+    // Painting one shape "takes" 3 ms on this clock.
     let clock = 0
-    vi.spyOn(performance, 'now').mockImplementation(() => (clock += 3))
+    vi.spyOn(performance, 'now').mockImplementation(() => clock)
+    vi.mocked(paintShape).mockImplementation(() => void (clock += 3))
     const timeout = vi.spyOn(globalThis, 'setTimeout')
     await exportPng(board)
     expect(vi.mocked(paintShape)).toHaveBeenCalledTimes(50)
-    // Each shape "takes" 3 ms on this clock: a yield every third shape.
-    expect(timeout.mock.calls.length).toBeGreaterThanOrEqual(15)
+    // A first batch of 8 (24 ms), then batches of 3 (9 ms), each flushed, then a yield.
+    const flushes = FakeCanvas.last!.calls.filter(([name]) => name === 'getImageData')
+    expect(flushes).toHaveLength(1 + Math.ceil(42 / 3))
+    expect(timeout.mock.calls.length).toBeGreaterThanOrEqual(flushes.length)
   })
 
   it('falls back to a canvas element without OffscreenCanvas', async () => {

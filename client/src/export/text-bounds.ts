@@ -40,7 +40,7 @@ export function canvasTextMeasure(context: Measuring): TextMeasure {
   }
 }
 
-/** A 2D context for measuring only, or null where there is no canvas (Node, tests). */
+/** A measure on a scratch canvas, or null where there is no canvas (Node, the unit tests). */
 export function browserTextMeasure(): TextMeasure | null {
   if (typeof OffscreenCanvas !== 'undefined') {
     const context = new OffscreenCanvas(1, 1).getContext('2d')

@@ -20,7 +20,11 @@ export class TimeSlicer {
 
   /** Ends the slice: lets the event loop run, then starts a new one. */
   async next(): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve))
+    await nextTask()
     this.#start = performance.now()
   }
+}
+
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve))
 }

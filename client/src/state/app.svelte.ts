@@ -216,7 +216,12 @@ export class AppState {
       tool: () => this.#tools[this.tool],
       hand: this.#hand,
       spaceHeld: () => this.#space,
-      onHover: (point) => this.#deps.awareness.setLocalStateField('cursor', point),
+      onHover: (point, pressed) => {
+        // While a stroke is drawn its live ink shows where the pen is; cursor updates would
+        // cost several times the ink's bytes.
+        if (pressed && (this.tool === 'pen' || this.tool === 'highlighter')) return
+        this.#deps.awareness.setLocalStateField('cursor', point)
+      },
     })
     return () => {
       detachInput()

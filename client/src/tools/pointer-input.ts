@@ -14,7 +14,7 @@ export interface PointerInputOptions {
   /** The tool used while Space is held or the middle button drags. */
   hand: Tool
   spaceHeld: () => boolean
-  onHover?: (point: { x: number; y: number } | null) => void
+  onHover?: (point: { x: number; y: number } | null, pressed: boolean) => void
 }
 
 export function attachPointerInput(options: PointerInputOptions): () => void {
@@ -84,7 +84,7 @@ export function attachPointerInput(options: PointerInputOptions): () => void {
         return
       }
     }
-    options.onHover?.({ x: here.x, y: here.y })
+    options.onHover?.({ x: here.x, y: here.y }, active !== null)
     if (!active || event.pointerId !== active.id) return
     const coalesced = event.getCoalescedEvents?.() ?? []
     active.tool.move(coalesced.length > 0 ? coalesced.map(input) : [here])
@@ -96,8 +96,11 @@ export function attachPointerInput(options: PointerInputOptions): () => void {
     if (!active || event.pointerId !== active.id) return
     const tool = active.tool
     active = null
+    const here = input(event)
     if (cancelled) tool.cancel()
-    else tool.up(input(event))
+    else tool.up(here)
+    // Hover updates pause while drawing; say where the pointer ended up.
+    options.onHover?.({ x: here.x, y: here.y }, false)
   }
   const up = (event: PointerEvent) => end(event, false)
   const cancel = (event: PointerEvent) => end(event, true)
@@ -121,7 +124,7 @@ export function attachPointerInput(options: PointerInputOptions): () => void {
   }
 
   const leave = () => {
-    if (active === null) options.onHover?.(null)
+    if (active === null) options.onHover?.(null, false)
   }
 
   const listeners: [string, EventListener, AddEventListenerOptions?][] = [
