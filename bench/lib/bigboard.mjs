@@ -58,7 +58,7 @@ function stopProbe() {
 export async function measureBigBoard(browser, peerboardUrl, options) {
   const { context, page, logs } = await openPeer(browser, `${peerboardUrl}/`)
   try {
-    await page.getByLabel('Board', { exact: true }).waitFor()
+    await page.locator('[data-ready="true"]').waitFor()
     options.log(`big board: drawing ${STROKES} strokes`)
     for (let from = 0; from < STROKES; from += 500) {
       await page.evaluate(generate, { from, count: 500, points: POINTS })

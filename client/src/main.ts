@@ -46,7 +46,10 @@ function start(): void {
   const sealer = lazySealer(createSignalSealer(room.roomId, room.key))
   const signaling = new SocketSignaling({ room: room.roomId })
   const docSync = new DocSync(doc, awareness, {
-    onSynced: (peerId) => performance.mark(`peerboard:synced:${peerId}`),
+    onSynced: (peerId) => {
+      performance.mark(`peerboard:synced:${peerId}`)
+      app?.markNetworkSettled()
+    },
     onLive: (peerId, payload) => {
       if (!board.live.receive(peerId, payload)) throw new Error('malformed live stroke')
     },
@@ -78,7 +81,11 @@ function start(): void {
       },
       peersChanged: (peers) => app?.onPeersChanged(peers),
       signalingStatus: (status, error) => {
-        if (status === 'joined') performance.mark('peerboard:joined')
+        if (status === 'joined') {
+          performance.mark('peerboard:joined')
+          // Alone in the room: nothing to wait for before painting.
+          if (!mesh.peers().some((peer) => peer.inRoom)) app?.markNetworkSettled()
+        }
         app?.onSignalingStatus(status, error)
       },
       log: (message) => console.info(message),
@@ -99,6 +106,7 @@ function start(): void {
   const target = document.getElementById('app')
   if (!target) throw new Error('#app is missing from index.html')
   mount(App, { target, props: { app } })
+  setTimeout(() => app?.markNetworkSettled(), 1500)
 
   window.addEventListener('pagehide', () => {
     // Tell peers now rather than letting them wait for the awareness timeout.

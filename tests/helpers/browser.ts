@@ -51,7 +51,8 @@ export async function openBoard(context: BrowserContext, url: string): Promise<B
   page.on('console', (message) => logs.push(`[${message.type()}] ${message.text()}`))
   page.on('pageerror', (error) => logs.push(`[pageerror] ${error.message}`))
   await page.goto(url)
-  await page.getByLabel('Board', { exact: true }).waitFor()
+  // The canvases start once the network has settled (at most 1.5 s after load).
+  await page.locator('[data-ready="true"]').waitFor()
   return { page, context, logs }
 }
 

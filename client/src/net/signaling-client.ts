@@ -73,8 +73,8 @@ export class SocketSignaling implements Signaling {
           }
           if (ack.ok) {
             this.#joined = true
-            events.status('joined')
             events.joined(ack)
+            events.status('joined')
             return
           }
           events.status('rejected', ack)

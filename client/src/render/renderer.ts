@@ -38,7 +38,7 @@ export interface RendererOptions {
 }
 
 /** Share of the screen's size painted beyond each edge, ready for panning. */
-const MARGIN = 0.5
+const MARGIN = 0.25
 /** Repaint delays after the view stops moving: soon when blurred or cut off, later when exact. */
 const SETTLE_OUTSIDE_MS = 90
 const SETTLE_INSIDE_MS = 400

@@ -102,6 +102,12 @@ export class AppState {
   zoom = $state(1)
   editing = $state<TextEditing | null>(null)
   confirmingClear = $state(false)
+  /**
+   * The canvases start once the network has settled (joined alone, or synced with a first
+   * peer, or 1.5 s passed): their first paint is a 150 ms+ task that would otherwise sit in
+   * the middle of the signaling and WebRTC handshakes and delay joining the board.
+   */
+  canvasReady = $state(false)
   /** A problem the person should see (an import refused, an export failed). */
   problem = $state<string | null>(null)
   busy = $state<string | null>(null)
@@ -180,6 +186,10 @@ export class AppState {
   onPeersChanged(peers: PeerInfo[]): void {
     this.#peers = peers
     this.#refreshParticipants()
+  }
+
+  markNetworkSettled(): void {
+    this.canvasReady = true
   }
 
   onSignalingStatus(status: SignalingStatus, error?: ErrorAck): void {
