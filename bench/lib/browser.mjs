@@ -1,28 +1,12 @@
 /**
  * One headless Chromium for the whole run, one context per peer (separate storage and no
- * BroadcastChannel shortcut between peers). Flags as in tests/helpers/browser.ts.
+ * BroadcastChannel shortcut between peers). Flags shared with the tests (tests/helpers/chromium.mjs).
  */
 import { existsSync } from 'node:fs'
 import { chromium } from 'playwright-core'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tests/helpers/chromium.mjs'
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-renderer-backgrounding',
-  '--disable-background-timer-throttling',
-  '--disable-backgrounding-occluded-windows',
-]
+export { CHROMIUM_ARGS, CHROMIUM_PATH }
 
 export async function launchBrowser() {
   if (!existsSync(CHROMIUM_PATH)) {

@@ -11,18 +11,7 @@ import net from 'node:net'
 import path from 'node:path'
 import { WebSocketServer } from 'ws'
 
-/** @returns {Promise<number>} a port that was free a moment ago on 127.0.0.1 */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from '../../tests/helpers/chromium.mjs'
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
