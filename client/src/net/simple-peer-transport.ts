@@ -22,8 +22,10 @@ export function createSimplePeerFactory(extra: Record<string, unknown> = {}): Pe
       ...extra,
     })
     const internals = peer as unknown as SimplePeerInternals
-    // Attached at creation: the remote side's first frames can precede our 'connect' event.
-    peer.on('data', (data: Uint8Array) => events.onData(data))
+    // Messages are read from the channel itself: simple-peer hands them through a stream
+    // whose deferred callbacks (setTimeout-based in its browser bundle) queued a late
+    // joiner's hundred chunks behind one another. Its stream is drained and ignored.
+    peer.on('data', () => {})
     peer.on('signal', (data) => events.onSignal(data as unknown as SignalData))
     // The link is usable once its data channel is open; simple-peer's own 'connect' comes
     // later, after a getStats round trip (and 100 ms retries until a pair is selected).
@@ -34,6 +36,14 @@ export function createSimplePeerFactory(extra: Record<string, unknown> = {}): Pe
       events.onConnect(channelTransport(channel))
     }
     const watch = (channel: RTCDataChannel) => {
+      // Attached at creation: the remote side's first frames can precede 'open' handling.
+      channel.addEventListener('message', (event: MessageEvent<unknown>) => {
+        const data = event.data
+        if (data instanceof ArrayBuffer) events.onData(new Uint8Array(data))
+        else if (ArrayBuffer.isView(data)) {
+          events.onData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+        }
+      })
       if (channel.readyState === 'open') open(channel)
       else channel.addEventListener('open', () => open(channel), { once: true })
     }
