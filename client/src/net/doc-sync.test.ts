@@ -6,7 +6,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DocSync, MAX_STRIKES, PeerSync, type SyncLink } from './doc-sync'
-import { FRAME_AWARENESS, FRAME_SYNC, decodeFrame, type Frame } from './frames'
+import { FRAME_AWARENESS, FRAME_LIVE, FRAME_SYNC, decodeFrame, type Frame } from './frames'
 
 interface Node {
   name: string
@@ -456,3 +456,54 @@ function docFrom(update: Uint8Array): Y.Doc {
   Y.applyUpdate(doc, update)
   return doc
 }
+
+describe('DocSync live (ephemeral) frames', () => {
+  function liveNode(name: string, received: string[], fail = false): Node {
+    const doc = new Y.Doc()
+    const awareness = new Awareness(doc)
+    const warnings: string[] = []
+    const sync = new DocSync(doc, awareness, {
+      onWarning: (peerId, reason) => warnings.push(`${peerId}: ${reason}`),
+      onLive: (peerId, payload) => {
+        if (fail) throw new Error('malformed')
+        received.push(`${peerId}:${[...payload].join(',')}`)
+      },
+    })
+    const result = { name, doc, awareness, sync, synced: [], warnings }
+    created.push(result)
+    return result
+  }
+
+  it('sends one LIVE frame per peer, never stores it and never forwards it', () => {
+    const got: string[] = []
+    const a = liveNode('a', [])
+    const b = liveNode('b', got)
+    const c = liveNode('c', got)
+    const net = new Network()
+    net.connect(a, b)
+    net.connect(a, c)
+    net.connect(b, c)
+    net.flush()
+    net.clearSent()
+    a.sync.broadcastLive(new Uint8Array([1, 2, 3]))
+    net.flush()
+    expect(got.sort()).toEqual(['a:1,2,3', 'a:1,2,3'])
+    const liveFrames = [...net.links.values()]
+      .flatMap((link) => link.sent)
+      .filter((f) => f.type === FRAME_LIVE)
+    expect(liveFrames).toHaveLength(2)
+    expect(Y.encodeStateAsUpdate(b.doc)).toEqual(Y.encodeStateAsUpdate(new Y.Doc()))
+  })
+
+  it('counts a live message its handler refuses as a bad message', () => {
+    const a = liveNode('a', [])
+    const b = liveNode('b', [], true)
+    const net = new Network()
+    net.connect(a, b)
+    net.flush()
+    for (let i = 0; i < MAX_STRIKES; i++) a.sync.sendLive('b', new Uint8Array([9]))
+    net.flush()
+    expect(b.warnings[0]).toMatch(/bad live message/)
+    expect(net.link(b, a).closed).toHaveLength(1)
+  })
+})
