@@ -22,8 +22,6 @@ export interface RemoteCursor {
 export interface Decorations {
   selection: readonly Bounds[]
   marquee: Bounds | null
-  /** A shape being created by a tool, not yet committed. */
-  draft: Shape | null
 }
 
 export interface RendererOptions {
@@ -53,6 +51,7 @@ export class BoardRenderer {
   readonly #documentContext: CanvasRenderingContext2D
   readonly #overlayContext: CanvasRenderingContext2D
   readonly #cache = new Map<string, Cached>()
+  readonly #livePaths = new WeakMap<LiveStrokeView, Path2D>()
   readonly index = new SpatialIndex()
   readonly #unsubscribe: (() => void)[] = []
   #width = 0
@@ -322,14 +321,19 @@ export class BoardRenderer {
     viewport.apply(context, this.#dpr)
     for (const stroke of this.#options.board.liveStrokes()) this.#paintLive(context, stroke)
     const decorations = this.#options.decorations?.()
-    if (decorations?.draft) paintShape(context, decorations.draft)
     context.setTransform(this.#dpr, 0, 0, this.#dpr, 0, 0)
     if (decorations) this.#paintDecorations(context, decorations)
     for (const cursor of this.#options.cursors()) this.#paintCursor(context, cursor)
   }
 
   #paintLive(context: CanvasRenderingContext2D, stroke: LiveStrokeView): void {
-    const path = freehandPath({ ...stroke, x: 0, y: 0, z: 0, fill: null }, false)
+    // A view object lives until its stroke grows, so its outline is traced once per growth,
+    // not on every overlay repaint (remote cursors repaint the overlay constantly).
+    let path = this.#livePaths.get(stroke)
+    if (!path) {
+      path = freehandPath({ ...stroke, x: 0, y: 0, z: 0, fill: null }, false)
+      this.#livePaths.set(stroke, path)
+    }
     context.globalAlpha = stroke.type === 'highlighter' ? HIGHLIGHTER_ALPHA : 1
     context.fillStyle = stroke.color
     context.fill(path)

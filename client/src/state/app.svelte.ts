@@ -495,7 +495,7 @@ export class AppState {
       .filter((shape) => shape !== undefined)
       .map(shapeBounds)
     const tool = this.#tools[this.tool]
-    return { selection, marquee: tool.marquee?.() ?? null, draft: tool.draft?.() ?? null }
+    return { selection, marquee: tool.marquee?.() ?? null }
   }
 
   #cursors(): RemoteCursor[] {

@@ -30,13 +30,13 @@ export class ShapeTool implements Tool {
     const state = this.#state
     const input = inputs[inputs.length - 1]
     if (state.kind !== 'dragging' || !input) return
-    const { board, viewport } = this.#context
+    const { board } = this.#context
     const distance = Math.hypot(
       input.screenX - state.origin.screenX,
       input.screenY - state.origin.screenY,
     )
     if (state.id === null && distance < MIN_DRAG_PX) return
-    const { geometry, at } = shapeFor(this.name, state.origin, input, viewport.zoom)
+    const { geometry, at } = shapeFor(this.name, state.origin, input)
     if (state.id === null) {
       const style = this.#context.style()
       state.id = board.create(
@@ -65,7 +65,6 @@ export function shapeFor(
   name: ShapeToolName,
   from: { x: number; y: number },
   to: { x: number; y: number; shift: boolean },
-  _zoom = 1,
 ): { geometry: Geometry; at: { x: number; y: number } } {
   let dx = to.x - from.x
   let dy = to.y - from.y

@@ -41,7 +41,7 @@ export interface ToolContext {
   shapesIn(area: Bounds): Shape[]
   /** Opens the text editor on a text shape (or closes it with null). */
   editText(id: string | null): void
-  /** Asks for an overlay repaint (drafts, marquee, selection). */
+  /** Asks for an overlay repaint (marquee, selection). */
   invalidate(): void
 }
 
@@ -53,8 +53,7 @@ export interface Tool {
   up(input: ToolInput): void
   cancel(): void
   doubleClick?(input: ToolInput): void
-  /** Overlay drawing: a draft shape or a marquee, in board coordinates. */
-  draft?(): Shape | null
+  /** Overlay drawing: a marquee, in board coordinates. */
   marquee?(): Bounds | null
 }
 
