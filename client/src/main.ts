@@ -50,13 +50,15 @@ function start(): void {
       performance.mark(`peerboard:synced:${peerId}`)
       app?.markNetworkSettled()
     },
-    onLive: (peerId, payload) => {
-      if (!board.live.receive(peerId, payload)) throw new Error('malformed live stroke')
+    onLive: (peerId, payload, append) => {
+      if (!board.live.receive(peerId, payload, append)) throw new Error('malformed live stroke')
     },
+    referenceFor: () => board.live.commitReference(),
+    resolveReference: (peerId, ref) => board.live.resolveReference(peerId, ref),
     onPeerAdded: (peerId) => board.live.snapshot().forEach((m) => docSync.sendLive(peerId, m)),
     onWarning: (peerId, reason) => console.warn(`peer ${peerId.slice(0, 6)}: ${reason}`),
   })
-  board.live.connect((message) => docSync.broadcastLive(message))
+  board.live.connect((message, append) => docSync.broadcastLive(message, append))
   // A peer that vanished mid-stroke (its link not yet declared dead) leaves no stuck stroke.
   setInterval(() => board.live.prune(), 5000)
   let app: AppState | null = null

@@ -22,8 +22,8 @@ class Pair {
     this.#link(this.a.doc, this.b.doc, this.fromA, this.fromB)
     this.#link(this.b.doc, this.a.doc, this.fromB, this.fromA)
     // Live strokes travel beside the document, as the sync layer's ephemeral frames do.
-    this.a.live.connect((message) => this.b.live.receive('a', message))
-    this.b.live.connect((message) => this.a.live.receive('b', message))
+    this.a.live.connect((message, append) => this.b.live.receive('a', message, append))
+    this.b.live.connect((message, append) => this.a.live.receive('b', message, append))
   }
 
   #link(from: Y.Doc, to: Y.Doc, origin: object, incoming: object): void {

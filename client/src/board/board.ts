@@ -387,13 +387,13 @@ export class LiveStroke {
     if (this.#done) return
     this.#done = true
     const board = this.#board
-    if (this.#chunks.length > 0) {
-      const geometry: Geometry = { type: this.#type, points: concatBytes(this.#chunks) }
+    if (this.#chunks.length === 0) return
+    const geometry: Geometry = { type: this.#type, points: concatBytes(this.#chunks) }
+    board.live.commit(this.id, () =>
       board.transact(() => {
         board.shapes.set(this.id, baseRecord(geometry, this.#style, { x: 0, y: 0 }, board.nextZ()))
-      })
-    }
-    board.live.end(this.id)
+      }),
+    )
   }
 
   cancel(): void {

@@ -7,10 +7,16 @@
  * Message: varUint kind, varUint handle, then
  *   BEGIN:  varString strokeId, varString type, varString color, varUint size·100, point bytes
  *   POINTS: point bytes continuing the stroke
- *   END:    nothing (the stroke was committed or cancelled)
- * The handle is a small number the sender picks per stroke, so that each POINTS message costs
- * three bytes of header rather than the ten-character shape id. Point bytes are points.ts's
- * format; BEGIN carries its header.
+ *   END:    nothing (the stroke was cancelled)
+ * The handle is a small number the sender picks per stroke, so that a POINTS message needs no
+ * ten-character shape id. Point bytes are points.ts's format; BEGIN carries its header.
+ *
+ * Two shortcuts carry nearly all the traffic (docs/PROTOCOL.md, section 7):
+ * - an *append* message is bare point bytes for the sender's latest stroke (BEGIN sets it, its
+ *   end clears it), sent in its own frame type: three bytes for a mouse move;
+ * - a committed stroke's document update names its handle instead of carrying the points again
+ *   (`commitReference` on the sender, `resolveReference` on receivers), and needs no END: the
+ *   committed shape replaces the live one on arrival.
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -44,12 +50,22 @@ interface Entry {
   updated: number
 }
 
-export type LiveSend = (message: Uint8Array) => void
+/** `append`: the message is bare point bytes continuing the sender's latest stroke. */
+export type LiveSend = (message: Uint8Array, append: boolean) => void
+
+/** Handles wrap here: small enough for one varint byte, far more than strokes in progress. */
+const HANDLES = 64
 
 export class LiveStrokes {
   readonly #local = new Map<string, Entry>()
   /** Remote strokes by peer, then by the sender's handle. */
   readonly #remote = new Map<string, Map<number, Entry>>()
+  /** Each peer's latest begun stroke, which append messages continue. */
+  readonly #latest = new Map<string, Entry>()
+  /** Our latest begun stroke while it is in progress: the one append messages continue. */
+  #latestLocal: Entry | null = null
+  /** The local stroke whose commit is being written to the document right now. */
+  #committing: Entry | null = null
   #nextHandle = 0
   readonly #listeners = new Set<() => void>()
   readonly #now: () => number
@@ -81,8 +97,7 @@ export class LiveStrokes {
   }
 
   begin(id: string, type: FreehandType, style: ShapeStyle, first: Uint8Array): void {
-    // Handles wrap well before they would need a third varint byte; strokes are short-lived.
-    const handle = this.#nextHandle++ % 16_384
+    const handle = this.#nextHandle++ % HANDLES
     const entry: Entry = {
       id,
       handle,
@@ -94,7 +109,8 @@ export class LiveStrokes {
       updated: this.#now(),
     }
     this.#local.set(id, entry)
-    this.#send(encodeBegin(entry, first))
+    this.#latestLocal = entry
+    this.#send(encodeBegin(entry, first), false)
     this.#changed()
   }
 
@@ -102,15 +118,50 @@ export class LiveStrokes {
     const entry = this.#local.get(id)
     if (!entry) return
     add(entry, chunk, this.#now())
-    this.#send(encodeMessage(POINTS, entry.handle, chunk))
+    if (entry === this.#latestLocal) this.#send(chunk, true)
+    else this.#send(encodeMessage(POINTS, entry.handle, chunk), false)
     this.#changed()
   }
 
+  /**
+   * Runs `write` (which puts the finished stroke into the document) with the stroke marked as
+   * committing, so that its update can refer to the points peers already hold; then ends the
+   * stroke without an END message.
+   */
+  commit(id: string, write: () => void): void {
+    const entry = this.#local.get(id)
+    this.#committing = entry ?? null
+    try {
+      write()
+    } finally {
+      this.#committing = null
+    }
+    if (entry) this.#finish(entry)
+  }
+
+  /** Cancels a stroke in progress (peers drop it). */
   end(id: string): void {
     const entry = this.#local.get(id)
     if (!entry) return
-    this.#local.delete(id)
-    this.#send(encodeMessage(END, entry.handle))
+    this.#send(encodeMessage(END, entry.handle), false)
+    this.#finish(entry)
+  }
+
+  /** The points of the stroke being committed, which every peer holds under this handle. */
+  commitReference(): { ref: number; bytes: Uint8Array } | null {
+    const entry = this.#committing
+    return entry ? { ref: entry.handle, bytes: concatBytes(entry.chunks) } : null
+  }
+
+  /** The points a peer streamed under `ref`, for an update of theirs that refers to them. */
+  resolveReference(peer: string, ref: number): Uint8Array | null {
+    const entry = this.#remote.get(peer)?.get(ref)
+    return entry ? concatBytes(entry.chunks) : null
+  }
+
+  #finish(entry: Entry): void {
+    this.#local.delete(entry.id)
+    if (this.#latestLocal === entry) this.#latestLocal = null
     this.#changed()
   }
 
@@ -120,7 +171,8 @@ export class LiveStrokes {
   }
 
   /** Applies a peer's message; returns false when it was malformed (the caller may strike). */
-  receive(peer: string, message: Uint8Array): boolean {
+  receive(peer: string, message: Uint8Array, append = false): boolean {
+    if (append) return this.#receiveAppend(peer, message)
     let parsed: ReturnType<typeof decodeMessage>
     try {
       parsed = decodeMessage(message)
@@ -144,37 +196,59 @@ export class LiveStrokes {
         }
         if (!add(fresh, parsed.bytes, this.#now())) return false
         strokes.set(parsed.handle, fresh)
+        this.#latest.set(peer, fresh)
         break
       }
       case POINTS:
         // A chunk of a stroke begun before we were connected: wait for its commit instead.
         if (!entry) return true
         if (!add(entry, parsed.bytes, this.#now())) {
-          strokes?.delete(parsed.handle)
+          this.#forget(peer, entry)
           return false
         }
         break
       case END:
-        strokes?.delete(parsed.handle)
+        if (entry) this.#forget(peer, entry)
         break
     }
     this.#changed()
     return true
   }
 
+  #receiveAppend(peer: string, chunk: Uint8Array): boolean {
+    const entry = this.#latest.get(peer)
+    // The stroke ended or was dropped here (too big, stale): its commit will show it.
+    if (!entry) return true
+    if (!add(entry, chunk, this.#now())) {
+      this.#forget(peer, entry)
+      return false
+    }
+    this.#changed()
+    return true
+  }
+
+  #forget(peer: string, entry: Entry): void {
+    const strokes = this.#remote.get(peer)
+    if (strokes?.get(entry.handle) === entry) strokes.delete(entry.handle)
+    if (this.#latest.get(peer) === entry) this.#latest.delete(peer)
+  }
+
   /** The committed shape has arrived: its live version is no longer needed. */
   dropStroke(id: string): void {
     // Our own strokes end explicitly (LiveStroke.commit), which also tells the peers.
     let changed = false
-    for (const strokes of this.#remote.values()) {
-      for (const [handle, entry] of strokes) {
-        if (entry.id === id) changed = strokes.delete(handle) || changed
+    for (const [peer, strokes] of this.#remote) {
+      for (const entry of strokes.values()) {
+        if (entry.id !== id) continue
+        this.#forget(peer, entry)
+        changed = true
       }
     }
     if (changed) this.#changed()
   }
 
   dropPeer(peer: string): void {
+    this.#latest.delete(peer)
     if (this.#remote.delete(peer)) this.#changed()
   }
 
@@ -182,9 +256,11 @@ export class LiveStrokes {
   prune(): void {
     const cutoff = this.#now() - STALE_MS
     let changed = false
-    for (const strokes of this.#remote.values()) {
-      for (const [handle, entry] of strokes) {
-        if (entry.updated < cutoff) changed = strokes.delete(handle) || changed
+    for (const [peer, strokes] of this.#remote) {
+      for (const entry of strokes.values()) {
+        if (entry.updated >= cutoff) continue
+        this.#forget(peer, entry)
+        changed = true
       }
     }
     if (changed) this.#changed()

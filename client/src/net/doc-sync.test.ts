@@ -6,7 +6,16 @@ import * as syncProtocol from 'y-protocols/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { DocSync, MAX_STRIKES, PeerSync, type SyncLink } from './doc-sync'
-import { FRAME_AWARENESS, FRAME_LIVE, FRAME_SYNC, decodeFrame, type Frame } from './frames'
+import {
+  FRAME_AWARENESS,
+  FRAME_LIVE,
+  FRAME_LIVE_APPEND,
+  FRAME_SYNC,
+  FRAME_SYNC_REF,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+} from './frames'
 
 interface Node {
   name: string
@@ -505,5 +514,126 @@ describe('DocSync live (ephemeral) frames', () => {
     net.flush()
     expect(b.warnings[0]).toMatch(/bad live message/)
     expect(net.link(b, a).closed).toHaveLength(1)
+  })
+})
+
+describe('DocSync updates that refer to live bytes (FRAME_SYNC_REF)', () => {
+  /** Bytes both sides hold, as a live stroke's points would be. */
+  const points = new Uint8Array(Array.from({ length: 60 }, (_, i) => (i * 7 + 3) % 251))
+
+  function refNode(
+    name: string,
+    options: {
+      offer?: () => Uint8Array | null
+      held?: (peer: string, ref: number) => Uint8Array | null
+    },
+  ): Node {
+    const doc = new Y.Doc()
+    const awareness = new Awareness(doc)
+    const warnings: string[] = []
+    const sync = new DocSync(doc, awareness, {
+      onWarning: (peerId, reason) => warnings.push(`${peerId}: ${reason}`),
+      onLive: (peerId, payload, append) => liveLog.push(`${peerId}:${append}:${payload.length}`),
+      referenceFor: () => {
+        const bytes = options.offer?.() ?? null
+        return bytes ? { ref: 7, bytes } : null
+      },
+      resolveReference: (peer, ref) => options.held?.(peer, ref) ?? null,
+    })
+    const result = { name, doc, awareness, sync, synced: [], warnings }
+    created.push(result)
+    return result
+  }
+
+  const liveLog: string[] = []
+  const framesOf = (link: FakeLink, type: number) => link.sent.filter((f) => f.type === type)
+
+  it('sends the update without the bytes the peer holds, and the peer rebuilds it', () => {
+    const asked: string[] = []
+    const a = refNode('a', { offer: () => points })
+    const b = refNode('b', {
+      held: (peer, ref) => {
+        asked.push(`${peer}#${ref}`)
+        return points
+      },
+    })
+    const net = new Network()
+    net.connect(a, b)
+    net.flush()
+    net.clearSent()
+    a.doc.getMap('m').set('stroke', points)
+    net.flush()
+    const sent = net.link(a, b).sent
+    expect(sent.map((f) => f.type)).toEqual([FRAME_SYNC_REF])
+    const full = Y.encodeStateAsUpdate(a.doc)
+    expect(sent[0]!.payload.length).toBeLessThan(full.length - points.length + 8)
+    expect(asked).toEqual(['a#7'])
+    expect(b.doc.getMap('m').get('stroke')).toEqual(points)
+    expect(Y.encodeStateVector(b.doc)).toEqual(Y.encodeStateVector(a.doc))
+    expect(b.warnings).toEqual([])
+  })
+
+  it('falls back to a plain update when the bytes are not in it', () => {
+    const a = refNode('a', { offer: () => new Uint8Array([250, 251, 252, 253]) })
+    const b = refNode('b', {})
+    const net = new Network()
+    net.connect(a, b)
+    net.flush()
+    net.clearSent()
+    a.doc.getMap('m').set('k', 'v')
+    net.flush()
+    expect(net.link(a, b).sent.map((f) => f.type)).toEqual([FRAME_SYNC])
+    expect(b.doc.getMap('m').get('k')).toBe('v')
+  })
+
+  it('asks with sync step 1 when it does not hold the bytes, and still converges', () => {
+    const a = refNode('a', { offer: () => points })
+    const b = refNode('b', { held: () => null })
+    const net = new Network()
+    net.connect(a, b)
+    net.flush()
+    net.clearSent()
+    a.doc.getMap('m').set('stroke', points)
+    net.flush()
+    const asked = framesOf(net.link(b, a), FRAME_SYNC).map(syncMessageType)
+    expect(asked).toEqual([syncProtocol.messageYjsSyncStep1])
+    expect(b.doc.getMap('m').get('stroke')).toEqual(points)
+    expect(b.warnings).toEqual([])
+  })
+
+  it('counts a malformed reference or a rebuilt update that does not parse as bad', () => {
+    const b = refNode('b', { held: () => new Uint8Array([1, 2, 3]) })
+    const a = refNode('a', {})
+    const net = new Network()
+    net.connect(a, b)
+    net.flush()
+    const before = Y.encodeStateAsUpdate(b.doc)
+    const peer = b.sync.peer('a')!
+    const ref = (offset: number, rest: number[]) => {
+      const encoder = encoding.createEncoder()
+      encoding.writeVarUint(encoder, 7)
+      encoding.writeVarUint(encoder, offset)
+      encoding.writeVarUint8Array(encoder, new Uint8Array(rest))
+      return decodeFrame(encodeFrame(FRAME_SYNC_REF, encoding.toUint8Array(encoder)))
+    }
+    peer.receive(ref(5, [0, 0]))
+    peer.receive(ref(1, [0, 0, 0]))
+    expect(b.warnings).toHaveLength(2)
+    expect(b.warnings[0]).toMatch(/bad sync reference message/)
+    expect(Y.encodeStateAsUpdate(b.doc)).toEqual(before)
+  })
+
+  it('passes live append frames to the handler as appends', () => {
+    const a = refNode('a', {})
+    const b = refNode('b', {})
+    const net = new Network()
+    net.connect(a, b)
+    net.flush()
+    net.clearSent()
+    a.sync.broadcastLive(new Uint8Array([1, 2]), true)
+    a.sync.broadcastLive(new Uint8Array([3, 4, 5]))
+    net.flush()
+    expect(net.link(a, b).sent.map((f) => f.type)).toEqual([FRAME_LIVE_APPEND, FRAME_LIVE])
+    expect(liveLog).toEqual(['a:true:2', 'a:false:3'])
   })
 })

@@ -9,7 +9,15 @@ import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { FRAME_AWARENESS, FRAME_LIVE, FRAME_SYNC, encodeFrame, type Frame } from './frames'
+import {
+  FRAME_AWARENESS,
+  FRAME_LIVE,
+  FRAME_LIVE_APPEND,
+  FRAME_SYNC,
+  FRAME_SYNC_REF,
+  encodeFrame,
+  type Frame,
+} from './frames'
 
 /** Updates bigger than this are refused before parsing (a whole board is far smaller). */
 export const MAX_UPDATE_BYTES = 48 * 1024 * 1024
@@ -47,8 +55,9 @@ export class PeerSync {
   receive(frame: Frame): void {
     try {
       if (frame.type === FRAME_SYNC) this.#receiveSync(frame.payload)
+      else if (frame.type === FRAME_SYNC_REF) this.#receiveSyncRef(frame.payload)
       else if (frame.type === FRAME_AWARENESS) this.#hub.applyAwareness(frame.payload, this)
-      else this.#hub.onLive(this.link.peerId, frame.payload)
+      else this.#hub.onLive(this.link.peerId, frame.payload, frame.type === FRAME_LIVE_APPEND)
     } catch (error) {
       this.strike(`bad ${FRAME_NAMES[frame.type]} message: ${String(error)}`)
     }
@@ -86,6 +95,33 @@ export class PeerSync {
     }
   }
 
+  /** An update with a hole for bytes this peer streamed to us live (FRAME_SYNC_REF). */
+  #receiveSyncRef(payload: Uint8Array): void {
+    const decoder = decoding.createDecoder(payload)
+    const ref = decoding.readVarUint(decoder)
+    const offset = decoding.readVarUint(decoder)
+    const rest = decoding.readVarUint8Array(decoder)
+    if (decoder.pos !== payload.length || offset > rest.length) throw new Error('bad reference')
+    const held = this.#hub.resolveReference(this.link.peerId, ref)
+    if (!held) {
+      // We missed the live stream (or dropped it): fetch what we lack the standard way.
+      this.requestSync()
+      return
+    }
+    const update = new Uint8Array(rest.length + held.length)
+    update.set(rest.subarray(0, offset))
+    update.set(held, offset)
+    update.set(rest.subarray(offset), offset + held.length)
+    this.#applyUpdate(update)
+  }
+
+  /** Sends our state vector: the peer answers with every update we lack (sync step 2). */
+  requestSync(): void {
+    const encoder = encoding.createEncoder()
+    syncProtocol.writeSyncStep1(encoder, this.#hub.doc)
+    this.link.send(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
+  }
+
   #applyUpdate(update: Uint8Array): void {
     if (update.length > MAX_UPDATE_BYTES) throw new Error(`update of ${update.length} bytes`)
     // Y.applyUpdate is not atomic: parse the whole update first so that most malformed input
@@ -95,13 +131,29 @@ export class PeerSync {
   }
 }
 
-const FRAME_NAMES = { [FRAME_SYNC]: 'sync', [FRAME_AWARENESS]: 'awareness', [FRAME_LIVE]: 'live' }
+const FRAME_NAMES = {
+  [FRAME_SYNC]: 'sync',
+  [FRAME_AWARENESS]: 'awareness',
+  [FRAME_LIVE]: 'live',
+  [FRAME_LIVE_APPEND]: 'live append',
+  [FRAME_SYNC_REF]: 'sync reference',
+}
 
 export interface DocSyncEvents {
   onSynced?: (peerId: string) => void
   onWarning?: (peerId: string, reason: string) => void
-  /** A peer's ephemeral message; throw to count it as a bad message. */
-  onLive?: (peerId: string, payload: Uint8Array) => void
+  /**
+   * A peer's ephemeral message (`append`: it continues the peer's latest live stream); throw
+   * to count it as a bad message.
+   */
+  onLive?: (peerId: string, payload: Uint8Array, append: boolean) => void
+  /**
+   * Bytes of a local update that every peer already holds from our live stream, under `ref`:
+   * the update then travels without them (FRAME_SYNC_REF).
+   */
+  referenceFor?: (update: Uint8Array) => { ref: number; bytes: Uint8Array } | null
+  /** The bytes a peer streamed under `ref`, or null when we do not hold them. */
+  resolveReference?: (peerId: string, ref: number) => Uint8Array | null
   /** A link opened: the place to send a newcomer ephemeral state it missed. */
   onPeerAdded?: (peerId: string) => void
 }
@@ -120,9 +172,7 @@ export class DocSync {
 
     const onUpdate = (update: Uint8Array, origin: unknown) => {
       if (origin instanceof PeerSync) return
-      const encoder = encoding.createEncoder()
-      syncProtocol.writeUpdate(encoder, update)
-      this.#broadcast(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
+      this.#broadcast(this.#referencedUpdate(update) ?? updateFrame(update))
     }
     doc.on('update', onUpdate)
     this.#cleanup.push(() => doc.off('update', onUpdate))
@@ -188,13 +238,17 @@ export class DocSync {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer)
   }
 
-  onLive(peerId: string, payload: Uint8Array): void {
-    this.#events.onLive?.(peerId, payload)
+  onLive(peerId: string, payload: Uint8Array, append: boolean): void {
+    this.#events.onLive?.(peerId, payload, append)
+  }
+
+  resolveReference(peerId: string, ref: number): Uint8Array | null {
+    return this.#events.resolveReference?.(peerId, ref) ?? null
   }
 
   /** Sends an ephemeral message to every linked peer (nothing is stored or forwarded). */
-  broadcastLive(payload: Uint8Array): void {
-    this.#broadcast(encodeFrame(FRAME_LIVE, payload))
+  broadcastLive(payload: Uint8Array, append = false): void {
+    this.#broadcast(encodeFrame(append ? FRAME_LIVE_APPEND : FRAME_LIVE, payload))
   }
 
   sendLive(peerId: string, payload: Uint8Array): void {
@@ -230,7 +284,43 @@ export class DocSync {
     return encodeFrame(FRAME_AWARENESS, update)
   }
 
+  #referencedUpdate(update: Uint8Array): Uint8Array | null {
+    const reference = this.#events.referenceFor?.(update)
+    if (!reference || reference.bytes.length === 0) return null
+    const offset = indexOf(update, reference.bytes)
+    if (offset < 0) return null
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, reference.ref)
+    encoding.writeVarUint(encoder, offset)
+    encoding.writeVarUint(encoder, update.length - reference.bytes.length)
+    encoding.writeUint8Array(encoder, update.subarray(0, offset))
+    encoding.writeUint8Array(encoder, update.subarray(offset + reference.bytes.length))
+    return encodeFrame(FRAME_SYNC_REF, encoding.toUint8Array(encoder))
+  }
+
   #broadcast(frame: Uint8Array): void {
     for (const peer of this.#peers.values()) peer.link.send(frame)
   }
+}
+
+function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  syncProtocol.writeUpdate(encoder, update)
+  return encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder))
+}
+
+/** Where `needle` first occurs in `haystack`, or -1. */
+function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
+  const first = needle[0]
+  const last = haystack.length - needle.length
+  for (
+    let i = haystack.indexOf(first ?? 0);
+    i >= 0 && i <= last;
+    i = haystack.indexOf(first ?? 0, i + 1)
+  ) {
+    let j = 1
+    while (j < needle.length && haystack[i + j] === needle[j]) j++
+    if (j === needle.length) return i
+  }
+  return -1
 }

@@ -7,7 +7,9 @@ import {
   FRAME_AWARENESS,
   FRAME_CHUNK,
   FRAME_LIVE,
+  FRAME_LIVE_APPEND,
   FRAME_SYNC,
+  FRAME_SYNC_REF,
   FrameError,
   MAX_MESSAGE_BYTES,
   MAX_PARTIAL_MESSAGES,
@@ -338,7 +340,13 @@ describe('Reassembler errors', () => {
           const result = reassembler.push(bytes)
           expect(['frame', 'partial', 'error']).toContain(result.kind)
           if (result.kind === 'frame')
-            expect([FRAME_SYNC, FRAME_AWARENESS, FRAME_LIVE]).toContain(result.frame.type)
+            expect([
+              FRAME_SYNC,
+              FRAME_AWARENESS,
+              FRAME_LIVE,
+              FRAME_LIVE_APPEND,
+              FRAME_SYNC_REF,
+            ]).toContain(result.frame.type)
           if (result.kind === 'error') expect(typeof result.reason).toBe('string')
           expect(reassembler.pendingMessages).toBeLessThanOrEqual(MAX_PARTIAL_MESSAGES)
         }

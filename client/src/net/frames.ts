@@ -11,8 +11,31 @@ export const FRAME_AWARENESS = 1
 export const FRAME_CHUNK = 2
 /** Ephemeral application messages (strokes in progress): never stored, never forwarded. */
 export const FRAME_LIVE = 3
+/**
+ * An ephemeral message continuing the sender's latest live stream (a stroke's next points).
+ * Its own tag saves the per-message header on the most frequent message of all.
+ */
+export const FRAME_LIVE_APPEND = 4
+/**
+ * A Yjs update with a hole where bytes go that the receiver already holds from the sender's
+ * live stream (a committed stroke's points): a finished stroke does not travel twice.
+ */
+export const FRAME_SYNC_REF = 5
 
-export type FrameType = typeof FRAME_SYNC | typeof FRAME_AWARENESS | typeof FRAME_LIVE
+export type FrameType =
+  | typeof FRAME_SYNC
+  | typeof FRAME_AWARENESS
+  | typeof FRAME_LIVE
+  | typeof FRAME_LIVE_APPEND
+  | typeof FRAME_SYNC_REF
+
+const FRAME_TYPES: ReadonlySet<number> = new Set([
+  FRAME_SYNC,
+  FRAME_AWARENESS,
+  FRAME_LIVE,
+  FRAME_LIVE_APPEND,
+  FRAME_SYNC_REF,
+])
 
 /** Frames above this many bytes are split into chunks of at most this size. */
 export const CHUNK_THRESHOLD = 16 * 1024
@@ -41,10 +64,10 @@ export class FrameError extends Error {
 
 export function decodeFrame(bytes: Uint8Array): Frame {
   const type = bytes[0]
-  if (type !== FRAME_SYNC && type !== FRAME_AWARENESS && type !== FRAME_LIVE) {
+  if (type === undefined || !FRAME_TYPES.has(type)) {
     throw new FrameError(`unknown frame type ${String(type)}`)
   }
-  return { type, payload: bytes.subarray(1) }
+  return { type: type as FrameType, payload: bytes.subarray(1) }
 }
 
 /**

@@ -71,6 +71,12 @@ export class BoardRenderer {
   #settleTimer: ReturnType<typeof setTimeout> | null = null
   readonly #pendingAppends = new Set<string>()
   #overlayDirty = true
+  /**
+   * Which canvases hold nothing. A canvas's pixels are allocated on its first drawing call,
+   * which costs 30-200 ms for a screen-sized canvas in software-rendered Chromium; an empty
+   * board (every new room) then never pays it, nor blocks the main thread while peers connect.
+   */
+  readonly #blank = { buffer: true, screen: true, overlay: true }
   /** The last shape painted on the document layer, to know whether new ones go on top. */
   #top: Shape | null = null
   /** Milliseconds spent in the last document repaint (for the benchmark). */
@@ -109,6 +115,8 @@ export class BoardRenderer {
     }
     this.#buffer.width = Math.max(1, Math.round(width * (1 + 2 * MARGIN) * devicePixelRatio))
     this.#buffer.height = Math.max(1, Math.round(height * (1 + 2 * MARGIN) * devicePixelRatio))
+    // Resizing a canvas clears it.
+    Object.assign(this.#blank, { buffer: true, screen: true, overlay: true })
     this.invalidateDocument()
   }
 
@@ -227,10 +235,6 @@ export class BoardRenderer {
       zoom: viewport.zoom,
     }
     this.#bufferView = view
-    const context = this.#bufferContext
-    context.setTransform(1, 0, 0, 1, 0, 0)
-    context.clearRect(0, 0, this.#buffer.width, this.#buffer.height)
-    this.#applyBufferTransform()
     const area = {
       minX: view.x,
       minY: view.y,
@@ -243,7 +247,14 @@ export class BoardRenderer {
       if (cached) visible.push(cached.shape)
     }
     visible.sort(compareShapes)
-    for (const shape of paintOrder(visible)) this.#paint(context, shape)
+    if (visible.length > 0 || !this.#blank.buffer) {
+      const context = this.#bufferContext
+      context.setTransform(1, 0, 0, 1, 0, 0)
+      context.clearRect(0, 0, this.#buffer.width, this.#buffer.height)
+      this.#applyBufferTransform()
+      for (const shape of paintOrder(visible)) this.#paint(context, shape)
+      this.#blank.buffer = visible.length === 0
+    }
     this.#top = null
     for (const { shape } of this.#cache.values()) {
       if (!this.#top || compareShapes(this.#top, shape) < 0) this.#top = shape
@@ -258,6 +269,7 @@ export class BoardRenderer {
       .sort(compareShapes)
     this.#applyBufferTransform()
     for (const shape of added) this.#paint(this.#bufferContext, shape)
+    if (added.length > 0) this.#blank.buffer = false
     this.#top = added[added.length - 1] ?? this.#top
     this.#present()
   }
@@ -297,8 +309,11 @@ export class BoardRenderer {
     const viewport = this.#options.viewport
     const view = this.#bufferView
     const scale = viewport.zoom / view.zoom
+    if (this.#blank.buffer && this.#blank.screen) return
     context.setTransform(1, 0, 0, 1, 0, 0)
     context.clearRect(0, 0, context.canvas.width, context.canvas.height)
+    this.#blank.screen = this.#blank.buffer
+    if (this.#blank.buffer) return
     context.imageSmoothingEnabled = scale !== 1
     context.drawImage(
       this.#buffer,
@@ -314,16 +329,25 @@ export class BoardRenderer {
   }
 
   #drawOverlay(): void {
+    const live = this.#options.board.liveStrokes()
+    const decorations = this.#options.decorations?.()
+    const cursors = this.#options.cursors()
+    const empty =
+      live.length === 0 &&
+      cursors.length === 0 &&
+      (!decorations || (decorations.selection.length === 0 && !decorations.marquee))
+    if (empty && this.#blank.overlay) return
     const context = this.#overlayContext
     context.setTransform(1, 0, 0, 1, 0, 0)
     context.clearRect(0, 0, context.canvas.width, context.canvas.height)
+    this.#blank.overlay = empty
+    if (empty) return
     const viewport = this.#options.viewport
     viewport.apply(context, this.#dpr)
-    for (const stroke of this.#options.board.liveStrokes()) this.#paintLive(context, stroke)
-    const decorations = this.#options.decorations?.()
+    for (const stroke of live) this.#paintLive(context, stroke)
     context.setTransform(this.#dpr, 0, 0, this.#dpr, 0, 0)
     if (decorations) this.#paintDecorations(context, decorations)
-    for (const cursor of this.#options.cursors()) this.#paintCursor(context, cursor)
+    for (const cursor of cursors) this.#paintCursor(context, cursor)
   }
 
   #paintLive(context: CanvasRenderingContext2D, stroke: LiveStrokeView): void {
