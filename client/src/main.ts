@@ -41,6 +41,8 @@ function start(): void {
   awareness.setLocalState(presence)
 
   const persistence = new IndexeddbPersistence(`peerboard/${room.roomId}`, doc)
+  // Fed by DocSync instead (onUpdate), which keeps remote updates from being re-encoded.
+  doc.off('update', persistence._storeUpdate)
   void persistence.whenSynced.then(() => performance.mark('peerboard:restored'))
   // Derived while the signaling socket connects; sealing waits for it only when first needed.
   const sealer = lazySealer(createSignalSealer(room.roomId, room.key))
@@ -57,6 +59,7 @@ function start(): void {
     resolveReference: (peerId, ref) => board.live.resolveReference(peerId, ref),
     onPeerAdded: (peerId) => board.live.snapshot().forEach((m) => docSync.sendLive(peerId, m)),
     onWarning: (peerId, reason) => console.warn(`peer ${peerId.slice(0, 6)}: ${reason}`),
+    onUpdate: (update, origin) => persistence._storeUpdate(update, origin),
   })
   board.live.connect((message, append) => docSync.broadcastLive(message, append))
   // A peer that vanished mid-stroke (its link not yet declared dead) leaves no stuck stroke.

@@ -11,6 +11,7 @@
 import * as Y from 'yjs'
 import { LiveStrokes, type FreehandType, type LiveStrokeView } from './live-strokes'
 import { concatBytes, PointEncoder, type FlatPoints } from './points'
+import { decodeRecord, encodeRecord } from './record'
 import {
   compareShapes,
   parseShape,
@@ -124,9 +125,9 @@ export class Board {
     style: ShapeStyle,
     at: { x: number; y: number },
     merge = false,
+    id = newShapeId(),
   ): string {
-    const id = newShapeId()
-    this.transact(() => this.shapes.set(id, baseRecord(geometry, style, at, this.nextZ())), merge)
+    this.transact(() => this.#store(id, baseRecord(geometry, style, at, this.nextZ())), merge)
     return id
   }
 
@@ -135,7 +136,7 @@ export class Board {
     const base = this.#base(id)
     if (!base) return
     this.transact(() => {
-      this.shapes.set(id, { ...base, g: geometry })
+      this.#store(id, { ...base, g: geometry })
       if (at) this.positions.set(id, { x: at.x, y: at.y })
     }, merge)
   }
@@ -189,7 +190,7 @@ export class Board {
         const fields = this.storedFields(shape.id)
         if (!fields) continue
         const id = newShapeId()
-        this.shapes.set(id, { ...fields, x: shape.x + dx, y: shape.y + dy, z: z++ })
+        this.#store(id, { ...fields, x: shape.x + dx, y: shape.y + dy, z: z++ })
         created.push(id)
       }
     })
@@ -228,7 +229,7 @@ export class Board {
     this.transact(() => {
       for (const { id, fields } of valid) {
         this.#remove(id)
-        this.shapes.set(id, { ...fields })
+        this.#store(id, fields)
       }
     })
     return valid.length
@@ -275,7 +276,14 @@ export class Board {
   }
 
   #base(id: string): StoredFields | null {
-    return baseOf(this.shapes.get(id))
+    return decodeRecord(this.shapes.get(id))
+  }
+
+  /** Writes a base record (record.ts's stored form). */
+  #store(id: string, fields: StoredFields): void {
+    const record = encodeRecord(fields)
+    if (!record) throw new Error(`shape ${id} has no known type`)
+    this.shapes.set(id, record)
   }
 
   /** The shape as everyone sees it: the base record under its overrides, validated. */
@@ -304,15 +312,9 @@ function popOne(manager: Y.UndoManager, stack: 'undoStack' | 'redoStack', pop: (
   }
 }
 
-function baseOf(value: unknown): StoredFields | null {
-  return typeof value === 'object' && value !== null && !(value instanceof Y.AbstractType)
-    ? (value as StoredFields)
-    : null
-}
-
 /** Reads one shape from a document (base record under overrides), validated; null if invalid. */
 export function resolveShape(id: string, doc: Y.Doc): Shape | null {
-  const base = baseOf(doc.getMap('shapes').get(id))
+  const base = decodeRecord(doc.getMap('shapes').get(id))
   if (!base) return null
   const position = doc.getMap('position').get(id) as { x?: unknown; y?: unknown } | undefined
   const moved = typeof position === 'object' && position !== null
@@ -390,9 +392,7 @@ export class LiveStroke {
     if (this.#chunks.length === 0) return
     const geometry: Geometry = { type: this.#type, points: concatBytes(this.#chunks) }
     board.live.commit(this.id, () =>
-      board.transact(() => {
-        board.shapes.set(this.id, baseRecord(geometry, this.#style, { x: 0, y: 0 }, board.nextZ()))
-      }),
+      board.create(geometry, this.#style, { x: 0, y: 0 }, false, this.id),
     )
   }
 

@@ -637,3 +637,52 @@ describe('DocSync updates that refer to live bytes (FRAME_SYNC_REF)', () => {
     expect(liveLog).toEqual(['a:true:2', 'a:false:3'])
   })
 })
+
+describe('DocSync applying peer updates', () => {
+  function feedNode(name: string, feed: { origin: unknown; bytes: number[] }[]): Node {
+    const doc = new Y.Doc()
+    const awareness = new Awareness(doc)
+    const sync = new DocSync(doc, awareness, {
+      onUpdate: (update, origin) => feed.push({ origin, bytes: [...update] }),
+    })
+    const result = { name, doc, awareness, sync, synced: [], warnings: [] }
+    created.push(result)
+    return result
+  }
+
+  it('feeds local updates and peer updates as received, with their origins', () => {
+    const feedA: { origin: unknown; bytes: number[] }[] = []
+    const feedB: { origin: unknown; bytes: number[] }[] = []
+    const a = feedNode('a', feedA)
+    const b = feedNode('b', feedB)
+    const net = new Network()
+    net.connect(a, b)
+    net.flush()
+    feedA.length = 0
+    feedB.length = 0
+    const origin = { author: 'me' }
+    let sent: Uint8Array | null = null
+    a.doc.on('update', (update: Uint8Array) => (sent = update))
+    a.doc.transact(() => a.doc.getMap('m').set('k', 'v'), origin)
+    net.flush()
+    expect(feedA).toEqual([{ origin, bytes: [...sent!] }])
+    expect(feedB).toHaveLength(1)
+    expect(feedB[0]!.origin).toBe(b.sync.peer('a'))
+    expect(feedB[0]!.bytes).toEqual([...sent!])
+  })
+
+  it('still sends a local change that an observer makes while a peer update applies', () => {
+    const { nodes, net } = mesh(['a', 'b'])
+    const [a, b] = nodes as [Node, Node]
+    net.flush()
+    // b reacts to a's change by writing to its own document from inside the observer.
+    b.doc.getMap('m').observe((event) => {
+      if (event.keysChanged.has('ping')) b.doc.getMap('m').set('pong', 'from b')
+    })
+    a.doc.getMap('m').set('ping', 1)
+    net.flush()
+    net.flush()
+    expect(a.doc.getMap('m').get('pong')).toBe('from b')
+    expect(content(a.doc)).toEqual(content(b.doc))
+  })
+})

@@ -127,7 +127,7 @@ export class PeerSync {
     // Y.applyUpdate is not atomic: parse the whole update first so that most malformed input
     // is refused before any of it lands in the document.
     Y.decodeUpdate(update)
-    Y.applyUpdate(this.#hub.doc, update, this)
+    this.#hub.applyRemote(update, this)
   }
 }
 
@@ -156,6 +156,12 @@ export interface DocSyncEvents {
   resolveReference?: (peerId: string, ref: number) => Uint8Array | null
   /** A link opened: the place to send a newcomer ephemeral state it missed. */
   onPeerAdded?: (peerId: string) => void
+  /**
+   * Every change to the document with its transaction origin (a PeerSync for a peer's update,
+   * passed on as received): the feed for persistence. DocSync is meant to be the doc's only
+   * 'update' listener (see `applyRemote`), so anything else should take updates from here.
+   */
+  onUpdate?: (update: Uint8Array, origin: unknown) => void
 }
 
 export class DocSync {
@@ -170,12 +176,8 @@ export class DocSync {
     this.awareness = awareness
     this.#events = events
 
-    const onUpdate = (update: Uint8Array, origin: unknown) => {
-      if (origin instanceof PeerSync) return
-      this.#broadcast(this.#referencedUpdate(update) ?? updateFrame(update))
-    }
-    doc.on('update', onUpdate)
-    this.#cleanup.push(() => doc.off('update', onUpdate))
+    doc.on('update', this.#onLocalUpdate)
+    this.#cleanup.push(() => doc.off('update', this.#onLocalUpdate))
 
     const onAwarenessUpdate = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
       if (origin instanceof PeerSync) {
@@ -284,6 +286,39 @@ export class DocSync {
     return encodeFrame(FRAME_AWARENESS, update)
   }
 
+  readonly #onLocalUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin instanceof PeerSync) return
+    this.#broadcast(this.#referencedUpdate(update) ?? updateFrame(update))
+    this.#events.onUpdate?.(update, origin)
+  }
+
+  /**
+   * Applies a peer's update with no 'update' listener attached: Yjs then skips re-encoding
+   * the transaction, which for a late joiner's whole board cost a sixth of the sync. The bytes
+   * as received go to `onUpdate` instead. A local change made by an observer meanwhile (none
+   * does today) is caught by 'afterTransaction' and sent as a diff.
+   */
+  applyRemote(update: Uint8Array, origin: PeerSync): void {
+    const doc = this.doc
+    const nested: Y.Transaction[] = []
+    const watch = (transaction: Y.Transaction) => {
+      if (!(transaction.origin instanceof PeerSync)) nested.push(transaction)
+    }
+    doc.off('update', this.#onLocalUpdate)
+    doc.on('afterTransaction', watch)
+    try {
+      Y.applyUpdate(doc, update, origin)
+    } finally {
+      doc.off('afterTransaction', watch)
+      doc.on('update', this.#onLocalUpdate)
+    }
+    this.#events.onUpdate?.(update, origin)
+    for (const transaction of nested) {
+      const diff = Y.encodeStateAsUpdate(doc, encodeStateVector(transaction.beforeState))
+      this.#onLocalUpdate(diff, transaction.origin)
+    }
+  }
+
   #referencedUpdate(update: Uint8Array): Uint8Array | null {
     const reference = this.#events.referenceFor?.(update)
     if (!reference || reference.bytes.length === 0) return null
@@ -323,4 +358,15 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
     if (j === needle.length) return i
   }
   return -1
+}
+
+/** A transaction's `beforeState` as an encoded state vector. */
+function encodeStateVector(state: Map<number, number>): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, state.size)
+  for (const [client, clock] of state) {
+    encoding.writeVarUint(encoder, client)
+    encoding.writeVarUint(encoder, clock)
+  }
+  return encoding.toUint8Array(encoder)
 }

@@ -284,7 +284,9 @@ describe('PeerMesh dialling', () => {
     signaling.join([HIGH])
     factory.last().options.events.onSignal(offer())
     factory.last().options.events.onSignal(candidate(1))
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Both arrive eventually (a loaded machine may take longer than the 20 ms delay); the order
+    // is what matters.
+    await vi.waitFor(async () => expect(await sentTo(HIGH)).toHaveLength(2), { timeout: 5000 })
     expect((await sentTo(HIGH)).map((envelope) => envelope.s)).toEqual([offer(), candidate(1)])
   })
 
