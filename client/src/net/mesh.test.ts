@@ -259,15 +259,20 @@ describe('PeerMesh dialling', () => {
     toHigh.options.events.onSignal(offer('high'))
     toLow.options.events.onSignal(candidate())
     await settle()
+    // Signals given in one go share an envelope, in order.
     const low = await sentTo(LOW)
     const high = await sentTo(HIGH)
-    expect(low.map((envelope) => envelope.s)).toEqual([offer('low'), candidate()])
+    expect(low.map((envelope) => envelope.s)).toEqual([[offer('low'), candidate()]])
     expect(high.map((envelope) => envelope.s)).toEqual([offer('high')])
-    expect(low[0]!.c).toBe(low[1]!.c)
     expect(low[0]!.c).not.toBe(high[0]!.c)
     expect(low[0]!.c.length).toBeGreaterThanOrEqual(12)
-    const sequence = [low[0]!.n, high[0]!.n, low[1]!.n]
-    expect(sequence).toEqual([1, 2, 3])
+    expect([low[0]!.n, high[0]!.n]).toEqual([1, 2])
+    // A later signal of the same link: its own envelope, same connection, next sequence.
+    toLow.options.events.onSignal(candidate(2))
+    await settle()
+    const later = await sentTo(LOW)
+    expect(later).toHaveLength(2)
+    expect(later[1]).toMatchObject({ c: low[0]!.c, n: 3, s: candidate(2) })
   })
 
   it('keeps a peer\u2019s signals in order even when sealing finishes out of order', async () => {
@@ -283,11 +288,26 @@ describe('PeerMesh dialling', () => {
     const { signaling, factory, sentTo } = setup(SELF, slowFirst)
     signaling.join([HIGH])
     factory.last().options.events.onSignal(offer())
+    // The offer's (slow) seal is under way when the candidate comes: two envelopes.
+    await new Promise((resolve) => setTimeout(resolve, 0))
     factory.last().options.events.onSignal(candidate(1))
     // Both arrive eventually (a loaded machine may take longer than the 20 ms delay); the order
     // is what matters.
     await vi.waitFor(async () => expect(await sentTo(HIGH)).toHaveLength(2), { timeout: 5000 })
     expect((await sentTo(HIGH)).map((envelope) => envelope.s)).toEqual([offer(), candidate(1)])
+  })
+
+  it('applies an envelope of several signals in order, and refuses an oversized one', async () => {
+    const { signaling, factory, receive } = setup()
+    signaling.join([])
+    signaling.events!.peerJoined(HIGH)
+    await receive(HIGH, { c: 'conn-2', n: 1, s: [candidate(1), candidate(2)] })
+    expect(factory.peers).toHaveLength(0)
+    await receive(HIGH, { c: 'conn-1', n: 2, s: [offer(), candidate(1), candidate(2)] })
+    expect(factory.peers).toHaveLength(1)
+    expect(factory.last().signals).toEqual([offer(), candidate(1), candidate(2)])
+    await receive(HIGH, { c: 'conn-1', n: 3, s: Array.from({ length: 65 }, () => candidate(3)) })
+    expect(factory.last().signals).toHaveLength(3)
   })
 
   it('does not dial a peer that joins after us (the newcomer dials)', () => {
