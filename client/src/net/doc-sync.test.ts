@@ -348,6 +348,27 @@ describe('DocSync awareness', () => {
     expect(a.awareness.getStates().get(b.doc.clientID)).toMatchObject({ user: { name: 'b' } })
     expect(b.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'a' } })
   })
+
+  it('announces itself once per link while a mesh comes up, and peers still take its changes', () => {
+    const { nodes, net } = mesh(['a', 'b', 'c', 'd'])
+    net.flush()
+    for (const from of nodes) {
+      for (const to of nodes) {
+        if (from === to) continue
+        const awareness = net.link(from, to).sent.filter((f) => f.type === FRAME_AWARENESS)
+        expect(awareness).toHaveLength(1)
+      }
+    }
+    const [a, b, c, d] = nodes as [Node, Node, Node, Node]
+    for (const other of [b, c, d]) {
+      expect(other.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'a' } })
+    }
+    a.awareness.setLocalStateField('tool', 'eraser')
+    net.flush()
+    for (const other of [b, c, d]) {
+      expect(other.awareness.getStates().get(a.doc.clientID)).toMatchObject({ tool: 'eraser' })
+    }
+  })
 })
 
 describe('DocSync refuses malformed input', () => {

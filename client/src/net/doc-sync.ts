@@ -209,7 +209,7 @@ export class DocSync {
     const encoder = encoding.createEncoder()
     syncProtocol.writeSyncStep1(encoder, this.doc)
     link.send(encodeFrame(FRAME_SYNC, encoding.toUint8Array(encoder)))
-    this.#announce()
+    this.#announceTo(peer)
     this.#events.onPeerAdded?.(link.peerId)
     return peer
   }
@@ -226,7 +226,8 @@ export class DocSync {
   }
 
   resumePeer(peerId: string): void {
-    if (this.#peers.has(peerId)) this.#announce()
+    const peer = this.#peers.get(peerId)
+    if (peer) this.#announceTo(peer)
   }
 
   removePeer(peerId: string): void {
@@ -271,12 +272,17 @@ export class DocSync {
   }
 
   /**
-   * Re-publishes our presence with a new clock. Re-sending the old state would not do: a peer
-   * that dropped it keeps its clock and ignores a state that is not newer.
+   * Sends our presence to one peer with a new clock: a peer that dropped our state (its link to
+   * us was suspended) keeps our old clock and ignores a state that is not newer. The clock moves
+   * only here, without a broadcast, so a mesh coming up costs N−1 awareness messages per peer,
+   * not one per link per peer; the others, a clock behind, still accept our next change.
    */
-  #announce(): void {
-    const state = this.awareness.getLocalState()
-    if (state !== null) this.awareness.setLocalState({ ...state })
+  #announceTo(peer: PeerSync): void {
+    const awareness = this.awareness
+    if (awareness.getLocalState() === null) return
+    const meta = awareness.meta.get(awareness.clientID)
+    if (meta) awareness.meta.set(awareness.clientID, { ...meta, clock: meta.clock + 1 })
+    peer.link.send(this.#awarenessFrame())
   }
 
   #awarenessFrame(): Uint8Array {
