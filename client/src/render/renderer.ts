@@ -48,8 +48,8 @@ interface Cached {
 
 export class BoardRenderer {
   readonly #options: RendererOptions
-  readonly #documentContext: CanvasRenderingContext2D
-  readonly #overlayContext: CanvasRenderingContext2D
+  /** Created on first use, like the pixels (see #blank): an empty board needs neither. */
+  readonly #contexts = new Map<HTMLCanvasElement, CanvasRenderingContext2D>()
   readonly #cache = new Map<string, Cached>()
   readonly #livePaths = new WeakMap<LiveStrokeView, Path2D>()
   readonly index = new SpatialIndex()
@@ -66,7 +66,6 @@ export class BoardRenderer {
    * settles or leaves it.
    */
   readonly #buffer: HTMLCanvasElement
-  readonly #bufferContext: CanvasRenderingContext2D
   #bufferView = { x: 0, y: 0, zoom: 1 }
   #settleTimer: ReturnType<typeof setTimeout> | null = null
   readonly #pendingAppends = new Set<string>()
@@ -86,10 +85,7 @@ export class BoardRenderer {
 
   constructor(options: RendererOptions) {
     this.#options = options
-    this.#documentContext = context2d(options.documentCanvas)
-    this.#overlayContext = context2d(options.overlayCanvas)
     this.#buffer = document.createElement('canvas')
-    this.#bufferContext = context2d(this.#buffer)
     for (const shape of options.board.allShapes()) this.#track(shape.id)
     this.#unsubscribe.push(
       options.board.observe((change) => this.#onBoardChange(change)),
@@ -248,7 +244,7 @@ export class BoardRenderer {
     }
     visible.sort(compareShapes)
     if (visible.length > 0 || !this.#blank.buffer) {
-      const context = this.#bufferContext
+      const context = this.#context(this.#buffer)
       context.setTransform(1, 0, 0, 1, 0, 0)
       context.clearRect(0, 0, this.#buffer.width, this.#buffer.height)
       this.#applyBufferTransform()
@@ -268,7 +264,7 @@ export class BoardRenderer {
       .filter((shape): shape is Shape => shape !== undefined)
       .sort(compareShapes)
     this.#applyBufferTransform()
-    for (const shape of added) this.#paint(this.#bufferContext, shape)
+    for (const shape of added) this.#paint(this.#context(this.#buffer), shape)
     if (added.length > 0) this.#blank.buffer = false
     this.#top = added[added.length - 1] ?? this.#top
     this.#present()
@@ -300,12 +296,12 @@ export class BoardRenderer {
   #applyBufferTransform(): void {
     const { x, y, zoom } = this.#bufferView
     const scale = zoom * this.#dpr
-    this.#bufferContext.setTransform(scale, 0, 0, scale, -x * scale, -y * scale)
+    this.#context(this.#buffer).setTransform(scale, 0, 0, scale, -x * scale, -y * scale)
   }
 
   /** Copies the buffer onto the screen, mapped from the buffer's view to the current one. */
   #present(): void {
-    const context = this.#documentContext
+    const context = this.#context(this.#options.documentCanvas)
     const viewport = this.#options.viewport
     const view = this.#bufferView
     const scale = viewport.zoom / view.zoom
@@ -324,6 +320,15 @@ export class BoardRenderer {
     )
   }
 
+  #context(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+    let context = this.#contexts.get(canvas)
+    if (!context) {
+      context = context2d(canvas)
+      this.#contexts.set(canvas, context)
+    }
+    return context
+  }
+
   #paint(context: CanvasRenderingContext2D, shape: Shape): void {
     paintShape(context, shape, this.pathOf(shape))
   }
@@ -337,7 +342,7 @@ export class BoardRenderer {
       cursors.length === 0 &&
       (!decorations || (decorations.selection.length === 0 && !decorations.marquee))
     if (empty && this.#blank.overlay) return
-    const context = this.#overlayContext
+    const context = this.#context(this.#options.overlayCanvas)
     context.setTransform(1, 0, 0, 1, 0, 0)
     context.clearRect(0, 0, context.canvas.width, context.canvas.height)
     this.#blank.overlay = empty
