@@ -8,7 +8,7 @@ import type { Board, BoardChange, LiveStrokeView } from '../board/board'
 import { compareShapes, type Shape } from '../board/shapes'
 import { shapeBounds, unionBounds, type Bounds } from './geometry'
 import { freehandPath, HIGHLIGHTER_ALPHA, paintOrder, paintShape } from './paint'
-import { SpatialIndex } from './spatial-index'
+import { intersects, SpatialIndex } from './spatial-index'
 import type { Viewport } from './viewport'
 
 export interface RemoteCursor {
@@ -37,6 +37,8 @@ export interface RendererOptions {
 
 /** Share of the screen's size painted beyond each edge, ready for panning. */
 const MARGIN = 0.25
+/** Painting appended shapes yields to the next frame after this long. */
+const APPEND_BUDGET_MS = 8
 /** Repaint delays after the view stops moving: soon when blurred or cut off, later when exact. */
 const SETTLE_OUTSIDE_MS = 90
 const SETTLE_INSIDE_MS = 400
@@ -209,12 +211,17 @@ export class BoardRenderer {
   #draw(): void {
     const started = performance.now()
     const dirty = this.#documentDirty
+    let done = true
     if (dirty === 'full') this.#drawDocument()
-    else if (dirty === 'append') this.#drawAppended()
+    else if (dirty === 'append') done = this.#drawAppended(started)
     else if (dirty === 'view') this.#drawView()
     if (dirty !== 'none') this.lastDocumentPaintMs = performance.now() - started
-    this.#documentDirty = 'none'
-    this.#pendingAppends.clear()
+    if (done) {
+      this.#documentDirty = 'none'
+      this.#pendingAppends.clear()
+    } else {
+      this.#schedule()
+    }
     if (this.#overlayDirty) this.#drawOverlay()
     this.#overlayDirty = false
     this.frameTimes?.push(performance.now() - started)
@@ -231,12 +238,7 @@ export class BoardRenderer {
       zoom: viewport.zoom,
     }
     this.#bufferView = view
-    const area = {
-      minX: view.x,
-      minY: view.y,
-      maxX: view.x + (this.#width * (1 + 2 * MARGIN)) / view.zoom,
-      maxY: view.y + (this.#height * (1 + 2 * MARGIN)) / view.zoom,
-    }
+    const area = this.#bufferArea()
     const visible: Shape[] = []
     for (const id of this.index.query(area)) {
       const cached = this.#cache.get(id)
@@ -258,16 +260,43 @@ export class BoardRenderer {
     this.#present()
   }
 
-  #drawAppended(): void {
+  /**
+   * Paints new top shapes over the buffer, those inside it only, for at most APPEND_BUDGET_MS
+   * per frame: a late joiner's thousands of strokes appear over a few frames instead of
+   * freezing the page. Returns false when some are left for the next frame.
+   */
+  #drawAppended(started: number): boolean {
     const added = [...this.#pendingAppends]
       .map((id) => this.#cache.get(id)?.shape)
       .filter((shape): shape is Shape => shape !== undefined)
       .sort(compareShapes)
-    this.#applyBufferTransform()
-    for (const shape of added) this.#paint(this.#context(this.#buffer), shape)
-    if (added.length > 0) this.#blank.buffer = false
     this.#top = added[added.length - 1] ?? this.#top
+    const area = this.#bufferArea()
+    const context = this.#context(this.#buffer)
+    this.#applyBufferTransform()
+    let painted = 0
+    for (const shape of added) {
+      if (painted > 0 && performance.now() - started > APPEND_BUDGET_MS) break
+      this.#pendingAppends.delete(shape.id)
+      const bounds = this.index.bounds(shape.id)
+      if (bounds && !intersects(bounds, area)) continue
+      this.#paint(context, shape)
+      this.#blank.buffer = false
+      painted++
+    }
     this.#present()
+    return this.#pendingAppends.size === 0
+  }
+
+  /** The board area the buffer covers. */
+  #bufferArea(): Bounds {
+    const view = this.#bufferView
+    return {
+      minX: view.x,
+      minY: view.y,
+      maxX: view.x + (this.#width * (1 + 2 * MARGIN)) / view.zoom,
+      maxY: view.y + (this.#height * (1 + 2 * MARGIN)) / view.zoom,
+    }
   }
 
   /** The view moved: show the buffer moved and scaled; repaint it when the view settles. */
