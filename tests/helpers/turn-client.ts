@@ -8,6 +8,8 @@ import dgram from 'node:dgram'
 const MAGIC_COOKIE = 0x2112a442
 const ALLOCATE_REQUEST = 0x0003
 const ALLOCATE_SUCCESS = 0x0103
+const REFRESH_REQUEST = 0x0004
+const REFRESH_SUCCESS = 0x0104
 const BINDING_REQUEST = 0x0001
 const BINDING_SUCCESS = 0x0101
 
@@ -19,6 +21,7 @@ const ATTR = {
   nonce: 0x0015,
   requestedTransport: 0x0019,
   xorRelayedAddress: 0x0016,
+  lifetime: 0x000d,
 } as const
 
 const UDP_PROTOCOL = 17
@@ -49,8 +52,57 @@ export async function allocate(
   username: string,
   credential: string,
 ): Promise<AllocateResult> {
+  const allocation = await openAllocation(server, username, credential)
+  allocation.close()
+  return allocation.result
+}
+
+export interface Allocation {
+  result: AllocateResult
+  /** Sends a Refresh on the same 5-tuple with the same credentials and nonce. */
+  refresh(lifetimeSeconds?: number): Promise<{ ok: true } | { ok: false; code: number }>
+  close(): void
+}
+
+/** Like `allocate`, but keeps the socket (the allocation's 5-tuple) open for refreshes. */
+export async function openAllocation(
+  server: TurnServerAddress,
+  username: string,
+  credential: string,
+): Promise<Allocation> {
   const socket = dgram.createSocket('udp4')
-  try {
+  let signed: [number, Buffer][] = []
+  let key: Buffer = Buffer.alloc(0)
+  const result = await allocateOn(socket, server, username, credential, (attrs, k) => {
+    signed = attrs
+    key = k
+  }).catch((error: unknown) => {
+    socket.close()
+    throw error
+  })
+  return {
+    result,
+    refresh: async (lifetimeSeconds = 600) => {
+      const lifetime = Buffer.alloc(4)
+      lifetime.writeUInt32BE(lifetimeSeconds)
+      const request = encode(REFRESH_REQUEST, [[ATTR.lifetime, lifetime], ...signed], key)
+      const answer = await transact(socket, server, request)
+      if (answer.type === REFRESH_SUCCESS) return { ok: true }
+      const failed = failure(answer)
+      return { ok: false, code: failed.ok ? 0 : failed.code }
+    },
+    close: () => socket.close(),
+  }
+}
+
+async function allocateOn(
+  socket: dgram.Socket,
+  server: TurnServerAddress,
+  username: string,
+  credential: string,
+  remember: (signedAttributes: [number, Buffer][], key: Buffer) => void,
+): Promise<AllocateResult> {
+  {
     const challenge = await transact(socket, server, encode(ALLOCATE_REQUEST, [transport()]))
     const realm = challenge.attributes.get(ATTR.realm)
     const nonce = challenge.attributes.get(ATTR.nonce)
@@ -59,23 +111,18 @@ export async function allocate(
     const key = createHash('md5')
       .update(`${username}:${realm.toString('utf8')}:${credential}`)
       .digest()
-    const request = encode(
-      ALLOCATE_REQUEST,
-      [
-        transport(),
-        [ATTR.username, Buffer.from(username, 'utf8')],
-        [ATTR.realm, realm],
-        [ATTR.nonce, nonce],
-      ],
-      key,
-    )
+    const signedAttributes: [number, Buffer][] = [
+      [ATTR.username, Buffer.from(username, 'utf8')],
+      [ATTR.realm, realm],
+      [ATTR.nonce, nonce],
+    ]
+    remember(signedAttributes, key)
+    const request = encode(ALLOCATE_REQUEST, [transport(), ...signedAttributes], key)
     const answer = await transact(socket, server, request)
     if (answer.type !== ALLOCATE_SUCCESS) return failure(answer)
     const relayed = answer.attributes.get(ATTR.xorRelayedAddress)
     if (relayed === undefined) throw new Error('allocate success without XOR-RELAYED-ADDRESS')
     return { ok: true, relayed: { family: relayed[1]!, port: relayed.readUInt16BE(2) ^ 0x2112 } }
-  } finally {
-    socket.close()
   }
 }
 

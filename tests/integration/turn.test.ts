@@ -6,8 +6,8 @@ import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IceServer } from '../../shared/signaling.js'
 import { startCoturn, type Coturn } from '../helpers/coturn'
-import { allocate } from '../helpers/turn-client'
-import { joinOk, startServer, type TestServer } from './harness'
+import { allocate, openAllocation } from '../helpers/turn-client'
+import { joinOk, startServer, until, type TestServer } from './harness'
 
 let coturn: Coturn
 const servers: TestServer[] = []
@@ -74,5 +74,23 @@ describe('TURN credentials against a real coturn', () => {
     // The same stretched username signed with the right secret would pass: the HMAC is the lock.
     const resigned = createHmac('sha1', coturn.secret).update(stretched).digest('base64')
     expect(await allocate(coturn, stretched, resigned)).toMatchObject({ ok: true })
+  })
+})
+
+describe('credential expiry', () => {
+  it('bounds new allocations only: a running allocation still refreshes after its expiry', async () => {
+    const username = `${Math.floor(Date.now() / 1000) + 2}:expiring-peer-aaaaaaaaaaaaa`
+    const credential = createHmac('sha1', coturn.secret).update(username).digest('base64')
+    const allocation = await openAllocation(coturn, username, credential)
+    try {
+      expect(allocation.result).toMatchObject({ ok: true })
+      await until(() => Date.now() / 1000 > Number(username.split(':')[0]) + 1, 5000)
+      // A new allocation with the same credential is refused now...
+      expect(await allocate(coturn, username, credential)).toMatchObject({ ok: false, code: 401 })
+      // ...but the one that started in time keeps being refreshed.
+      expect(await allocation.refresh()).toEqual({ ok: true })
+    } finally {
+      allocation.close()
+    }
   })
 })
