@@ -217,9 +217,10 @@ export class RedisRoomStore implements RoomStore {
     this.#onError = options.onError ?? (() => {})
   }
 
-  /** Registers this process as alive and starts heartbeats and sweeps. */
+  /** Registers this process as alive (again) and starts heartbeats and sweeps once. */
   async start(): Promise<void> {
     await this.#heartbeat()
+    if (this.#timer !== null) return
     this.#timer = setInterval(() => {
       this.#tick().catch(this.#onError)
     }, this.#heartbeatMs)
