@@ -25,7 +25,32 @@ export interface Coturn {
 
 export const TEST_REALM = 'peerboard.test'
 
-export async function startCoturn(secret = 'peerboard-test-secret'): Promise<Coturn> {
+/** The loopback test configuration from TESTING.md (relaying to loopback allowed). */
+export function loopbackTestConfig(secret: string): string[] {
+  return [
+    'use-auth-secret',
+    `static-auth-secret=${secret}`,
+    `realm=${TEST_REALM}`,
+    'fingerprint',
+    'no-tls',
+    'no-dtls',
+    'no-cli',
+    'no-multicast-peers',
+    // Tests only: every peer here is on loopback. Production denies these ranges.
+    'allow-loopback-peers',
+    'no-rfc5780',
+  ]
+}
+
+/**
+ * Starts coturn with `settings` plus what every test instance needs: loopback listening and
+ * relay addresses, a free port, a relay port window, and files in a temp directory. Later
+ * lines win in coturn's config, so these come last.
+ */
+export async function startCoturn(
+  secret = 'peerboard-test-secret',
+  settings: string[] = loopbackTestConfig(secret),
+): Promise<Coturn> {
   const binary = findBinary('turnserver', process.env.TURNSERVER_PATH)
   if (binary === undefined) {
     throw new Error('turnserver not found: run npm test (it installs Debian coturn)')
@@ -38,22 +63,12 @@ export async function startCoturn(secret = 'peerboard-test-secret'): Promise<Cot
   writeFileSync(
     configFile,
     [
+      ...settings,
       'listening-ip=127.0.0.1',
       'relay-ip=127.0.0.1',
       `listening-port=${port}`,
       `min-port=${minPort}`,
       `max-port=${minPort + 199}`,
-      'use-auth-secret',
-      `static-auth-secret=${secret}`,
-      `realm=${TEST_REALM}`,
-      'fingerprint',
-      'no-tls',
-      'no-dtls',
-      'no-cli',
-      'no-multicast-peers',
-      // Tests only: every peer here is on loopback. Production denies these ranges.
-      'allow-loopback-peers',
-      'no-rfc5780',
       `pidfile=${join(dir, 'turnserver.pid')}`,
       `userdb=${join(dir, 'turndb')}`,
       'log-file=stdout',

@@ -10,6 +10,8 @@ const ALLOCATE_REQUEST = 0x0003
 const ALLOCATE_SUCCESS = 0x0103
 const REFRESH_REQUEST = 0x0004
 const REFRESH_SUCCESS = 0x0104
+const CREATE_PERMISSION_REQUEST = 0x0008
+const CREATE_PERMISSION_SUCCESS = 0x0108
 const BINDING_REQUEST = 0x0001
 const BINDING_SUCCESS = 0x0101
 
@@ -22,6 +24,7 @@ const ATTR = {
   requestedTransport: 0x0019,
   xorRelayedAddress: 0x0016,
   lifetime: 0x000d,
+  xorPeerAddress: 0x0012,
 } as const
 
 const UDP_PROTOCOL = 17
@@ -61,6 +64,8 @@ export interface Allocation {
   result: AllocateResult
   /** Sends a Refresh on the same 5-tuple with the same credentials and nonce. */
   refresh(lifetimeSeconds?: number): Promise<{ ok: true } | { ok: false; code: number }>
+  /** Asks to relay to an IPv4 peer (CreatePermission): the server's peer access control. */
+  permit(ipv4: string): Promise<{ ok: true } | { ok: false; code: number }>
   close(): void
 }
 
@@ -88,6 +93,27 @@ export async function openAllocation(
       const request = encode(REFRESH_REQUEST, [[ATTR.lifetime, lifetime], ...signed], key)
       const answer = await transact(socket, server, request)
       if (answer.type === REFRESH_SUCCESS) return { ok: true }
+      const failed = failure(answer)
+      return { ok: false, code: failed.ok ? 0 : failed.code }
+    },
+    permit: async (ipv4) => {
+      const peer = Buffer.alloc(8)
+      peer[1] = 0x01
+      peer.writeUInt16BE(40_000 ^ 0x2112, 2)
+      const octets = ipv4.split('.').map(Number)
+      peer.writeUInt32BE(
+        (((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) ^
+          MAGIC_COOKIE) >>>
+          0,
+        4,
+      )
+      const request = encode(
+        CREATE_PERMISSION_REQUEST,
+        [[ATTR.xorPeerAddress, peer], ...signed],
+        key,
+      )
+      const answer = await transact(socket, server, request)
+      if (answer.type === CREATE_PERMISSION_SUCCESS) return { ok: true }
       const failed = failure(answer)
       return { ok: false, code: failed.ok ? 0 : failed.code }
     },
