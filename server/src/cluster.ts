@@ -38,9 +38,48 @@ export async function connectCluster(url: string, options: ClusterOptions): Prom
   await store.start()
   return {
     store,
-    adapter: createAdapter(pub, sub),
+    adapter: createAdapter(catchingRejections(pub, logger), catchingRejections(sub, logger)),
     close: async () => {
-      await Promise.allSettled([pub.quit(), sub.quit()])
+      // close() lets queued replies arrive; while Redis is unreachable there are none to wait
+      // for, and a graceful close would wait for a reconnect that may never come.
+      for (const client of [pub, sub]) {
+        if (client.isReady) await client.close().catch(() => client.destroy())
+        else if (client.isOpen) client.destroy()
+      }
     },
   }
+}
+
+/**
+ * The adapter calls these without handling their promises: while Redis is unreachable, every
+ * broadcast (and the unsubscribes at shutdown) would be an unhandled rejection, which ends a
+ * Node process. They are logged instead; the mesh re-dials and clients re-join once Redis is
+ * back.
+ */
+const UNCHECKED_BY_ADAPTER = new Set<string | symbol>([
+  'publish',
+  'subscribe',
+  'pSubscribe',
+  'unsubscribe',
+  'pUnsubscribe',
+])
+
+function catchingRejections<C extends object>(client: C, logger: Logger): C {
+  return new Proxy(client, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target)
+      if (typeof value !== 'function') return value
+      // node-redis keeps state in private fields, which only the real object can reach.
+      const method = (value as (...args: unknown[]) => unknown).bind(target)
+      if (!UNCHECKED_BY_ADAPTER.has(key)) return method
+      return (...args: unknown[]) => {
+        const result = method(...args)
+        if (!(result instanceof Promise)) return result
+        return result.catch((error: unknown) => {
+          logger.warn('redis pub/sub command failed', { command: String(key), error })
+          return undefined
+        })
+      }
+    },
+  })
 }

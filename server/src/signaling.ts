@@ -19,7 +19,7 @@ import type {
 import type { ServerConfig } from './config.js'
 import { silentLogger, type Logger } from './logger.js'
 import { MemoryRoomStore, type RoomStore } from './room-store.js'
-import { RoomRegistry, type Departure } from './rooms.js'
+import { RoomRegistry, type Departure, type JoinResult } from './rooms.js'
 import { iceServersFor } from './turn.js'
 
 /** A full signal payload plus room for the Socket.IO envelope; anything larger drops the socket. */
@@ -102,7 +102,16 @@ export function createSignalingServer(
     const { room, peer, token } = request.data
     // Read before the registry changes, so a failing clock cannot leave a half-done join.
     const nowMs = now()
-    const result = await store.join(room, socket.id, peer, token)
+    let result: JoinResult
+    try {
+      result = await store.join(room, socket.id, peer, token)
+    } catch (error) {
+      // The shared state is unreachable (Redis down). A refusal would end the tab's session for
+      // good; a dropped transport makes the client reconnect, maybe to a healthy process, and
+      // send `join` again.
+      socket.conn.close()
+      throw error
+    }
     if (!result.ok) {
       logger.info('join refused', { socket: socket.id, error: result.error })
       return failure(result.error, errorMessages[result.error])
@@ -189,7 +198,10 @@ export function createSignalingServer(
   const serially = () => {
     let last: Promise<void> = Promise.resolve()
     return (task: () => Promise<void>): void => {
-      const next = last.then(task)
+      // Never rejects, so one failure cannot skip the socket's later events.
+      const next = last
+        .then(task)
+        .catch((error: unknown) => logger.error('socket task failed', { error }))
       last = next
       pending.add(next)
       void next.finally(() => pending.delete(next))
@@ -221,7 +233,8 @@ export function createSignalingServer(
     },
     evicted: () => {
       logger.error('this process was taken for dead; its sockets must join again')
-      io.local.disconnectSockets(true)
+      // Transport closes, not Socket.IO disconnects: only the former make clients reconnect.
+      for (const socket of io.sockets.sockets.values()) socket.conn.close()
     },
   })
 

@@ -16,12 +16,13 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `port` restarts a server where a stopped one was, for outage tests. */
+export async function startRedis(port?: number): Promise<RedisServer> {
   const binary = findBinary('redis-server', process.env.REDIS_SERVER_PATH)
   if (binary === undefined) {
     throw new Error('redis-server not found: run npm test (it installs Debian redis-server)')
   }
-  const port = await freePort()
+  port ??= await freePort()
   const child = spawn(
     binary,
     ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'],

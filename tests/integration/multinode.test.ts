@@ -3,6 +3,7 @@
  * room rule must hold whichever process a socket landed on.
  */
 import { randomBytes } from 'node:crypto'
+import { createClient } from 'redis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { connectCluster, type Cluster } from '../../server/src/cluster.js'
 import type { ServerConfig } from '../../server/src/config.js'
@@ -211,3 +212,58 @@ describe('a process that goes away', () => {
     expect((await join(c, { room: 'board', peer: ghost.self, token: TOKEN })).ok).toBe(true)
   })
 })
+
+describe('a process taken for dead', () => {
+  it('closes its transports when it finds out, so its clients re-join', async () => {
+    const [one, two] = await startNodes(2, {}, { heartbeatMs: 60_000, aliveTtlMs: 60_000 })
+    const a = await one!.server.connect()
+    const b = await two!.server.connect()
+    await joinOk(a, { room: 'board' })
+    await joinOk(b, { room: 'board' })
+    // As if one's heartbeats had stalled past the TTL: two sweeps it out.
+    await expireHeartbeatOf(one!)
+    expect(await two!.cluster.store.sweep()).toHaveLength(1)
+    const gone = disconnected(a)
+    await one!.cluster.store.start()
+    expect(await gone).toBe('transport close')
+    expect(two!.server.app.signaling.stats()).toMatchObject({ peers: 1 })
+  })
+})
+
+describe('when Redis is unreachable', () => {
+  it('drops the joining socket so it reconnects, instead of refusing it for good', async () => {
+    const own = await startRedis()
+    try {
+      const cluster = await connectCluster(own.url, {
+        maxPeers: 8,
+        logger: silentLogger,
+        prefix: 'outage:',
+      })
+      const server = await startServer({ redisUrl: own.url }, { cluster })
+      running.push(server)
+      await own.stop()
+      const client = await server.connect()
+      const gone = disconnected(client)
+      const answer = join(client, { room: 'board' }).catch((error: unknown) => error)
+      // A transport close, which Socket.IO clients answer by reconnecting; an 'io server
+      // disconnect' or an error ack would end the tab's session.
+      expect(await gone).toBe('transport close')
+      expect(await answer).toBeInstanceOf(Error)
+    } finally {
+      await own.stop()
+    }
+  })
+})
+
+/** Deletes a process's liveness key, as its expiry would. */
+async function expireHeartbeatOf(node: Node): Promise<void> {
+  const client = createClient({ url: redis.url })
+  await client.connect()
+  try {
+    const keys = await client.keys(`*node:${node.cluster.store.nodeId}:alive`)
+    expect(keys).toHaveLength(1)
+    await client.del(keys)
+  } finally {
+    await client.close()
+  }
+}
