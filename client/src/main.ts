@@ -19,6 +19,9 @@ import App from './ui/App.svelte'
 function start(): void {
   // Marks let the benchmark time join → link open → synced without reaching into modules.
   performance.mark('peerboard:start')
+  // Diagnosis: `/?relay#<room>.<key>` sends everything through TURN, to check a TURN setup from
+  // a network where direct paths would work anyway.
+  const relayOnly = new URLSearchParams(location.search).has('relay')
   let room = parseRoomFragment(location.hash)
   if (!room) {
     room = createRoomLink()
@@ -68,7 +71,7 @@ function start(): void {
   const mesh = new PeerMesh({
     signaling,
     sealer,
-    createPeer: createSimplePeerFactory(),
+    createPeer: createSimplePeerFactory({}, relayOnly ? 'relay' : 'all'),
     events: {
       linkOpened: (link) => {
         performance.mark(`peerboard:link-open:${link.peerId}`)

@@ -1,5 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Cluster } from './cluster.js'
 import type { ServerConfig } from './config.js'
 import { silentLogger, type Logger } from './logger.js'
 import { createSignalingServer, type SignalingServer } from './signaling.js'
@@ -8,6 +9,8 @@ import { createStaticHandler } from './static.js'
 export interface AppDeps {
   logger?: Logger
   now?: () => number
+  /** Shared rooms through Redis (REDIS_URL); closed with the app. */
+  cluster?: Cluster
 }
 
 export interface App {
@@ -22,7 +25,13 @@ export interface App {
 export function createApp(config: ServerConfig, deps: AppDeps = {}): App {
   const logger = deps.logger ?? silentLogger
   const server = http.createServer(createStaticHandler(config.clientDir, logger))
-  const signaling = createSignalingServer(server, { config, logger, now: deps.now })
+  const { cluster } = deps
+  const signaling = createSignalingServer(server, {
+    config,
+    logger,
+    now: deps.now,
+    ...(cluster === undefined ? {} : { store: cluster.store, adapter: cluster.adapter }),
+  })
 
   const listen = (): Promise<{ port: number; host: string }> =>
     new Promise((resolve, reject) => {
@@ -39,6 +48,7 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): App {
     // Keep-alive HTTP connections would otherwise hold `server.close()` open until they time out.
     server.closeIdleConnections()
     await closing
+    await cluster?.close()
   }
 
   return { server, signaling, listen, close }

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       turnUrls: [],
       turnSecret: undefined,
       turnTtlSeconds: 3600,
+      redisUrl: undefined,
     })
   })
 
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
       TURN_URLS: 'turn:t.test:3478?transport=udp,turns:t.test:5349',
       TURN_SECRET: 'secret',
       TURN_TTL: '600',
+      REDIS_URL: 'redis://redis.internal:6379/0',
       CLIENT_DIR: 'some/dir',
     })
     expect(config).toEqual({
@@ -46,8 +48,17 @@ describe('loadConfig', () => {
       turnUrls: ['turn:t.test:3478?transport=udp', 'turns:t.test:5349'],
       turnSecret: 'secret',
       turnTtlSeconds: 600,
+      redisUrl: 'redis://redis.internal:6379/0',
       clientDir: resolve('some/dir'),
     })
+  })
+
+  it('accepts only redis:// and rediss:// URLs for REDIS_URL', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@redis.test:6380' }).redisUrl).toBe(
+      'rediss://user:pw@redis.test:6380',
+    )
+    expect(() => loadConfig({ REDIS_URL: 'http://redis.test' })).toThrow(/REDIS_URL/)
+    expect(() => loadConfig({ REDIS_URL: 'redis://' })).toThrow(/REDIS_URL/)
   })
 
   it('treats empty values as unset and accepts port 0', () => {

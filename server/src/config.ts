@@ -11,6 +11,8 @@ export interface ServerConfig {
   turnUrls: string[]
   turnSecret: string | undefined
   turnTtlSeconds: number
+  /** Several processes share rooms through this Redis; one process keeps them in memory. */
+  redisUrl: string | undefined
   clientDir: string
 }
 
@@ -31,6 +33,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     throw new Error('TURN_URLS is set but TURN_SECRET is not: TURN credentials need the secret')
   }
   const clientDir = read(env, 'CLIENT_DIR')
+  const redisUrl = read(env, 'REDIS_URL')
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    throw new Error('REDIS_URL must be a redis:// or rediss:// URL')
+  }
   return {
     port: readInteger(env, 'PORT', 3000, 0, 65_535),
     host: read(env, 'HOST') ?? '127.0.0.1',
@@ -39,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
     turnUrls,
     turnSecret,
     turnTtlSeconds: readInteger(env, 'TURN_TTL', DEFAULT_TURN_TTL_SECONDS, 1, MAX_TURN_TTL_SECONDS),
+    redisUrl,
     clientDir:
       clientDir === undefined
         ? join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'client')

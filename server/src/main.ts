@@ -1,4 +1,5 @@
 import { createApp } from './app.js'
+import { connectCluster, type Cluster } from './cluster.js'
 import { loadConfig, type ServerConfig } from './config.js'
 import { createJsonLogger } from './logger.js'
 
@@ -14,7 +15,18 @@ try {
   process.exit(1)
 }
 
-const app = createApp(config, { logger })
+let cluster: Cluster | undefined
+if (config.redisUrl !== undefined) {
+  try {
+    cluster = await connectCluster(config.redisUrl, { maxPeers: config.maxPeers, logger })
+    logger.info('sharing rooms through Redis', { node: cluster.store.nodeId })
+  } catch (error) {
+    logger.error('could not connect to Redis', { error })
+    process.exit(1)
+  }
+}
+
+const app = createApp(config, { logger, cluster })
 try {
   const { port, host } = await app.listen()
   const urlHost = host.includes(':') ? `[${host}]` : host

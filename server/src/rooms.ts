@@ -181,7 +181,7 @@ export class RoomRegistry {
   }
 }
 
-function hashToken(token: string): Buffer {
+export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest()
 }
 

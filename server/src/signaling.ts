@@ -1,5 +1,5 @@
 import type http from 'node:http'
-import { Server, type Socket } from 'socket.io'
+import { Server, type ServerOptions, type Socket } from 'socket.io'
 import type { z } from 'zod'
 import { MAX_SIGNAL_DATA_BYTES } from '../../shared/limits.js'
 import {
@@ -18,7 +18,8 @@ import type {
 } from '../../shared/signaling.js'
 import type { ServerConfig } from './config.js'
 import { silentLogger, type Logger } from './logger.js'
-import { RoomRegistry, type Departure } from './rooms.js'
+import { MemoryRoomStore, type RoomStore } from './room-store.js'
+import { RoomRegistry, type Departure, type JoinResult } from './rooms.js'
 import { iceServersFor } from './turn.js'
 
 /** A full signal payload plus room for the Socket.IO envelope; anything larger drops the socket. */
@@ -35,6 +36,10 @@ export interface SignalingDeps {
   logger?: Logger
   /** Clock for TURN credential expiry. */
   now?: () => number
+  /** Shared room state for several processes (Redis); in memory by default. */
+  store?: RoomStore
+  /** Broadcasts to sockets on other processes (the Socket.IO Redis adapter). */
+  adapter?: ServerOptions['adapter']
 }
 
 export interface SignalingStats {
@@ -57,8 +62,9 @@ export function createSignalingServer(
   const { config } = deps
   const logger = deps.logger ?? silentLogger
   const now = deps.now ?? Date.now
-  const registry = new RoomRegistry({ maxPeers: config.maxPeers })
+  const store = deps.store ?? new MemoryRoomStore(new RoomRegistry({ maxPeers: config.maxPeers }))
   const io: SignalingIo = new Server(httpServer, {
+    ...(deps.adapter === undefined ? {} : { adapter: deps.adapter }),
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     // The browser bundles its own client; the client build is served from our origin.
     serveClient: false,
@@ -74,39 +80,50 @@ export function createSignalingServer(
     'peer-taken': 'This peer id is bound to another tab. Pick a new peer id and token.',
   }
 
-  // Events go to socket ids from the registry, never to Socket.IO rooms named after board ids:
-  // a board id may equal some socket's id (both are base64url), and `io.to([])` broadcasts to all.
-  const deliver = (socketIds: string[], send: (socket: SignalingSocket) => void): void => {
-    for (const socketId of socketIds) {
-      const socket = io.sockets.sockets.get(socketId)
-      if (socket !== undefined) send(socket)
+  // Events go to socket ids from the store, never to Socket.IO rooms named after board ids: a
+  // board id may equal some socket's id (both are base64url), and `io.to([])` broadcasts to all.
+  // A socket id is also a Socket.IO room, which the adapter reaches on whichever process holds it.
+  const to = (socketIds: string[]) => (socketIds.length === 0 ? null : io.to(socketIds))
+
+  const announceDeparture = async ({ room, peer }: Departure): Promise<void> => {
+    to(await store.socketsIn(room))?.emit('peer-left', { peer })
+  }
+
+  const announceDepartures = async (departures: Departure[]): Promise<void> => {
+    const results = await Promise.allSettled(departures.map(announceDeparture))
+    for (const result of results) {
+      if (result.status === 'rejected') logger.error('peer-left failed', { error: result.reason })
     }
   }
 
-  const announceDeparture = ({ room, peer }: Departure): void => {
-    deliver(registry.socketsIn(room), (socket) => socket.emit('peer-left', { peer }))
-  }
-
-  const join = (socket: SignalingSocket, payload: unknown): JoinAck => {
+  const join = async (socket: SignalingSocket, payload: unknown): Promise<JoinAck> => {
     const request = joinRequestSchema.safeParse(payload)
     if (!request.success) return invalid(request.error)
     const { room, peer, token } = request.data
     // Read before the registry changes, so a failing clock cannot leave a half-done join.
     const nowMs = now()
-    const result = registry.join(room, socket.id, peer, token)
+    let result: JoinResult
+    try {
+      result = await store.join(room, socket.id, peer, token)
+    } catch (error) {
+      // The shared state is unreachable (Redis down). A refusal would end the tab's session for
+      // good; a dropped transport makes the client reconnect, maybe to a healthy process, and
+      // send `join` again.
+      socket.conn.close()
+      throw error
+    }
     if (!result.ok) {
       logger.info('join refused', { socket: socket.id, error: result.error })
       return failure(result.error, errorMessages[result.error])
     }
-    for (const departure of result.departed) announceDeparture(departure)
+    for (const departure of result.departed) await announceDeparture(departure)
     if (result.replacedSocketId !== undefined) {
-      // Its disconnect handler finds no membership left, so nobody hears a peer-left.
-      io.sockets.sockets.get(result.replacedSocketId)?.disconnect(true)
+      // Its disconnect handler finds no membership left, so nobody hears a peer-left. It may
+      // live on another process: the adapter forwards the disconnect.
+      io.in(result.replacedSocketId).disconnectSockets(true)
     }
     if (!result.alreadyMember) {
-      deliver(registry.socketsIn(room, result.self), (other) =>
-        other.emit('peer-joined', { peer: result.self }),
-      )
+      to(await store.socketsIn(room, result.self))?.emit('peer-joined', { peer: result.self })
     }
     logger.info('join', {
       socket: socket.id,
@@ -122,46 +139,45 @@ export function createSignalingServer(
     }
   }
 
-  const signal = (socket: SignalingSocket, payload: unknown): SimpleAck => {
+  const signal = async (socket: SignalingSocket, payload: unknown): Promise<SimpleAck> => {
     const request = signalRequestSchema.safeParse(payload)
     if (!request.success) return invalid(request.error)
-    const sender = registry.peerOf(socket.id)
+    const sender = await store.peerOf(socket.id)
     if (sender === undefined) return failure('not-joined', 'Join a board before sending signals.')
-    const { to, data } = request.data
-    if (to === sender.peer) return failure('bad-request', 'to: cannot signal yourself')
-    const target = registry.socketOf(sender.room, to)
-    const targetSocket = target === undefined ? undefined : io.sockets.sockets.get(target)
+    const { to: target, data } = request.data
+    if (target === sender.peer) return failure('bad-request', 'to: cannot signal yourself')
+    const targetSocket = await store.socketOf(sender.room, target)
     if (targetSocket === undefined) {
       return failure('unknown-peer', 'That peer is not on this board (any more).')
     }
-    targetSocket.emit('signal', { from: sender.peer, data })
+    io.to(targetSocket).emit('signal', { from: sender.peer, data })
     return { ok: true }
   }
 
-  const leave = (socket: SignalingSocket, payload: unknown): SimpleAck => {
+  const leave = async (socket: SignalingSocket, payload: unknown): Promise<SimpleAck> => {
     const request = leaveRequestSchema.safeParse(payload)
     if (!request.success) return invalid(request.error)
-    const departure = registry.leave(socket.id)
+    const departure = await store.leave(socket.id)
     if (departure !== null) {
-      announceDeparture(departure)
+      await announceDeparture(departure)
       logger.info('leave', { socket: socket.id })
     }
     return { ok: true }
   }
 
-  const handle = <A extends JoinAck | SimpleAck>(
+  const handle = async <A extends JoinAck | SimpleAck>(
     socket: SignalingSocket,
     event: keyof ClientToServerEvents,
     args: unknown[],
-    handler: (socket: SignalingSocket, payload: unknown) => A,
-  ): void => {
+    handler: (socket: SignalingSocket, payload: unknown) => Promise<A>,
+  ): Promise<void> => {
     const ack = takeAck(args)
     let answer: A | ErrorAck
     try {
       answer =
         args.length > 1
           ? failure('bad-request', `${event} takes one payload argument`)
-          : handler(socket, args[0])
+          : await handler(socket, args[0])
     } catch (error) {
       logger.error('handler failed', { event, socket: socket.id, error })
       answer = failure('bad-request', 'The server could not handle this request.')
@@ -176,19 +192,50 @@ export function createSignalingServer(
     }
   }
 
+  // The store may answer asynchronously (Redis), so one socket's events run one at a time, in
+  // order: a disconnect must not overtake the join before it and leave a ghost member behind.
+  const pending = new Set<Promise<void>>()
+  const serially = () => {
+    let last: Promise<void> = Promise.resolve()
+    return (task: () => Promise<void>): void => {
+      // Never rejects, so one failure cannot skip the socket's later events.
+      const next = last
+        .then(task)
+        .catch((error: unknown) => logger.error('socket task failed', { error }))
+      last = next
+      pending.add(next)
+      void next.finally(() => pending.delete(next))
+    }
+  }
+
   io.on('connection', (socket) => {
-    socket.on('join', (...args) => handle(socket, 'join', args, join))
-    socket.on('signal', (...args) => handle(socket, 'signal', args, signal))
-    socket.on('leave', (...args) => handle(socket, 'leave', args, leave))
-    socket.on('disconnect', (reason) => {
-      try {
-        const departure = registry.leave(socket.id)
-        if (departure !== null) announceDeparture(departure)
-        logger.info('disconnect', { socket: socket.id, reason, wasMember: departure !== null })
-      } catch (error) {
-        logger.error('disconnect handler failed', { socket: socket.id, error })
-      }
-    })
+    const run = serially()
+    socket.on('join', (...args) => run(() => handle(socket, 'join', args, join)))
+    socket.on('signal', (...args) => run(() => handle(socket, 'signal', args, signal)))
+    socket.on('leave', (...args) => run(() => handle(socket, 'leave', args, leave)))
+    socket.on('disconnect', (reason) =>
+      run(async () => {
+        try {
+          const departure = await store.leave(socket.id)
+          if (departure !== null) await announceDeparture(departure)
+          logger.info('disconnect', { socket: socket.id, reason, wasMember: departure !== null })
+        } catch (error) {
+          logger.error('disconnect handler failed', { socket: socket.id, error })
+        }
+      }),
+    )
+  })
+
+  store.watch({
+    departed: (departures) => {
+      logger.warn('evicted a dead process', { departures: departures.length })
+      void announceDepartures(departures)
+    },
+    evicted: () => {
+      logger.error('this process was taken for dead; its sockets must join again')
+      // Transport closes, not Socket.IO disconnects: only the former make clients reconnect.
+      for (const socket of io.sockets.sockets.values()) socket.conn.close()
+    },
   })
 
   io.engine.on('connection_error', (error: { code: number; message: string }) => {
@@ -197,8 +244,17 @@ export function createSignalingServer(
 
   return {
     io,
-    close: () => io.close(),
-    stats: () => ({ connections: io.engine.clientsCount, ...registry.stats() }),
+    close: async () => {
+      // Our members leave their rooms for every process, announced while the adapter still runs.
+      try {
+        await announceDepartures(await store.shutdown())
+      } catch (error) {
+        logger.error('could not end memberships', { error })
+      }
+      await io.close()
+      await Promise.allSettled([...pending])
+    },
+    stats: () => ({ connections: io.engine.clientsCount, ...store.stats() }),
   }
 }
 

@@ -63,6 +63,7 @@ export async function startServer(
     turnUrls: [],
     turnSecret: undefined,
     turnTtlSeconds: 3600,
+    redisUrl: undefined,
     clientDir,
     ...overrides,
   }

@@ -12,13 +12,20 @@ interface SimplePeerInternals {
   _channel: RTCDataChannel | undefined
 }
 
-export function createSimplePeerFactory(extra: Record<string, unknown> = {}): PeerFactory {
+/**
+ * `iceTransportPolicy: 'relay'` uses TURN candidates only: a way to check that TURN works
+ * (the page's `?relay` parameter) without a network that blocks direct paths.
+ */
+export function createSimplePeerFactory(
+  extra: Record<string, unknown> = {},
+  iceTransportPolicy: RTCIceTransportPolicy = 'all',
+): PeerFactory {
   return ({ initiator, iceServers, events }) => {
     const peer = new SimplePeer({
       initiator,
       trickle: true,
       // Explicit: simple-peer's default contacts public STUN servers.
-      config: { iceServers },
+      config: { iceServers, iceTransportPolicy },
       ...extra,
     })
     const internals = peer as unknown as SimplePeerInternals
