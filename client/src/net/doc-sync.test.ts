@@ -410,7 +410,11 @@ describe('DocSync awareness ownership', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.tuple(fc.constantFrom(...ids), fc.nat(1_000_000), fc.oneof(fc.constant(null), fc.object())),
+          fc.tuple(
+            fc.constantFrom(...ids),
+            fc.nat(1_000_000),
+            fc.oneof(fc.constant(null), fc.object()),
+          ),
           { maxLength: 6 },
         ),
         (entries) => {

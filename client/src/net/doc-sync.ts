@@ -45,6 +45,11 @@ export class PeerSync {
     this.link = link
   }
 
+  /** Bad messages counted against this peer so far. */
+  get strikes(): number {
+    return this.#strikes
+  }
+
   get synced(): boolean {
     return this.#synced
   }
