@@ -5,7 +5,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { Board } from '../board/board'
 import { decodeBoardFile, encodeBoardFile } from './board-file'
 import { sampleBoard } from './fixtures'
 import { parseXml } from './strict-xml'
