@@ -156,6 +156,11 @@ export class PeerMesh {
     return this.#links.get(peerId)?.iceRestarts ?? 0
   }
 
+  /** Chunked messages from a peer still being reassembled (a big sync in flight). */
+  pendingChunks(peerId: string): number {
+    return this.#links.get(peerId)?.reassembler.pendingMessages ?? 0
+  }
+
   senderStats(peerId: string) {
     return this.#links.get(peerId)?.sender?.stats ?? null
   }
