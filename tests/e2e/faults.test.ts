@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { newPerson, openBoard, waitForConnected, type BoardPage } from '../helpers/browser'
+import { openBoard, waitForConnected, type BoardPage } from '../helpers/browser'
 import { waitForConvergence } from '../helpers/convergence'
 import { addShapes, addStrokes, lostEdits, shapeCount } from '../helpers/edits'
 import { dropUdpPorts, heal, nftAvailable } from '../helpers/nft'
@@ -114,4 +114,144 @@ describe('ICE failure', () => {
       await shouldConverge([a, b], made)
     },
   )
+})
+
+describe('signaling server crash', () => {
+  it('three peers keep drawing while it is down, rejoin by themselves, and a newcomer gets everything', async () => {
+    const own = await startServer(await freePort())
+    try {
+      const a = await session.person(`${own.url}/`)
+      const b = await session.person(a.page.url())
+      const c = await session.person(a.page.url())
+      for (const p of [a, b, c]) await waitForConnected(p.page, 2)
+      const made: string[] = []
+      for (const [i, p] of [a, b, c].entries()) made.push(...(await addShapes(p.page, 3, i)))
+
+      await own.kill()
+      for (const p of [a, b, c]) await p.page.getByRole('status').waitFor()
+      // Drawing goes on over the data channels, in rounds, from everyone.
+      for (let round = 0; round < 3; round++) {
+        for (const [i, p] of [a, b, c].entries()) {
+          made.push(...(await addShapes(p.page, 4, 3 + round * 3 + i)))
+        }
+      }
+      await shouldConverge([a, b, c], made)
+
+      const revived = await startServer(own.port)
+      try {
+        for (const p of [a, b, c]) {
+          await p.page.getByRole('status').waitFor({ state: 'detached', timeout: 20_000 })
+        }
+        for (const p of [a, b, c]) await waitForConnected(p.page, 2)
+        const d = await session.person(a.page.url())
+        await waitForConnected(d.page, 3)
+        made.push(...(await addShapes(d.page, 2, 20)))
+        await shouldConverge([a, b, c, d], made)
+        // Exactly one link per pair: the rejoin reused the live connections.
+        for (const p of [a, b, c, d]) {
+          const links = await p.page.evaluate(
+            () => (window as unknown as { peerboard: Peerboard }).peerboard.docSync.peerCount,
+          )
+          expect(links).toBe(3)
+        }
+      } finally {
+        await revived.kill()
+      }
+    } finally {
+      await own.kill()
+    }
+  })
+})
+
+describe('a peer cut off', () => {
+  it('edits alone while its connections are gone, comes back, and everyone converges', async () => {
+    const a = await session.person()
+    const b = await session.person(a.page.url())
+    const c = await session.person(a.page.url())
+    for (const p of [a, b, c]) await waitForConnected(p.page, 2)
+    const made = [...(await addShapes(a.page, 3, 0)), ...(await addShapes(c.page, 3, 1))]
+    await waitForConvergence([a.page, b.page, c.page])
+
+    // C's signaling goes offline (so it cannot re-dial), then its connections die under it.
+    await c.context.setOffline(true)
+    await c.page.getByRole('status').waitFor({ timeout: 20_000 })
+    await c.page.evaluate(() => {
+      const { mesh } = (window as unknown as { peerboard: Peerboard }).peerboard
+      for (const peer of mesh.peers()) mesh.connectionTo(peer.id)?.close()
+    })
+    await c.page.waitForFunction(
+      () => document.querySelectorAll('[data-peer][data-state="connected"]').length === 0,
+      null,
+      { timeout: 20_000 },
+    )
+    await a.page.waitForFunction(
+      () => document.querySelectorAll('[data-peer][data-state="connected"]').length === 1,
+      null,
+      { timeout: 30_000 },
+    )
+    // Everyone edits while apart.
+    made.push(...(await addShapes(c.page, 6, 2)))
+    made.push(...(await addShapes(a.page, 4, 3)), ...(await addShapes(b.page, 4, 4)))
+    await waitForConvergence([a.page, b.page])
+    expect(await lostEdits([a.page, b.page], made)).toEqual([6, 6])
+
+    await c.context.setOffline(false)
+    for (const p of [a, b, c]) await waitForConnected(p.page, 2, 60_000)
+    await shouldConverge([a, b, c], made)
+  })
+})
+
+describe('a peer crashing mid-transfer', () => {
+  it('leaves the late joiner to finish its sync from another peer', async () => {
+    const a = await session.person()
+    await addStrokes(a.page, 5000)
+    const b = await session.person(a.page.url())
+    await waitForConnected(b.page, 1)
+    await waitForConvergence([a.page, b.page], { timeout: 60_000 })
+    const total = await shapeCount(a.page)
+    expect(total).toBe(5000)
+    const idA = await selfOf(a.page)
+
+    const late = await session.person(a.page.url())
+    // Crash A while its chunks to the late joiner are still arriving.
+    await late.page.waitForFunction(
+      (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.pendingChunks(id) > 0,
+      idA,
+      { timeout: 30_000, polling: 10 },
+    )
+    const cdp = await a.context.newCDPSession(a.page)
+    await cdp.send('Page.crash').catch(() => undefined)
+    expect(await shapeCount(late.page)).toBeLessThan(total)
+
+    await expect.poll(() => shapeCount(late.page), { timeout: 60_000 }).toBe(total)
+    const made = await addShapes(b.page, 3, 0)
+    made.push(...(await addShapes(late.page, 3, 1)))
+    await waitForConvergence([b.page, late.page], { timeout: 60_000 })
+    expect(await lostEdits([b.page, late.page], made)).toEqual([0, 0])
+  })
+})
+
+describe('everyone leaves', () => {
+  it('restores the board from local storage when they come back', async () => {
+    const a = await session.person()
+    const b = await session.person(a.page.url())
+    await waitForConnected(a.page, 1)
+    const made = [...(await addShapes(a.page, 10, 0)), ...(await addShapes(b.page, 10, 1))]
+    await shouldConverge([a, b], made)
+    const url = a.page.url()
+    // Let y-indexeddb finish writing before the pages go.
+    await a.page.waitForTimeout(500)
+    await a.page.close()
+    await b.page.close()
+
+    // A alone first: everything must come from its own storage, nobody else is there.
+    const a2 = await openBoard(a.context, url)
+    await expect.poll(() => shapeCount(a2.page), { timeout: 10_000 }).toBe(made.length)
+    expect(await lostEdits([a2.page], made)).toEqual([0])
+    const b2 = await openBoard(b.context, url)
+    await expect.poll(() => shapeCount(b2.page), { timeout: 10_000 }).toBe(made.length)
+    await waitForConnected(b2.page, 1)
+    made.push(...(await addShapes(b2.page, 2, 2)))
+    await shouldConverge([a2, b2], made)
+  })
 })
