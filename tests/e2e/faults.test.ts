@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openBoard, waitForConnected, type BoardPage } from '../helpers/browser'
+import { newPerson, openBoard, waitForConnected, type BoardPage } from '../helpers/browser'
 import { waitForConvergence } from '../helpers/convergence'
 import { addShapes, addStrokes, lostEdits, shapeCount } from '../helpers/edits'
 import { dropUdpPorts, heal, nftAvailable } from '../helpers/nft'
@@ -201,34 +201,117 @@ describe('a peer cut off', () => {
   })
 })
 
+/**
+ * Runs in the late joiner before the app: logs a marker when the third chunk (frame tag 2) of a
+ * big message arrives, so the test can crash the sender at that moment (the page's own main
+ * thread is too busy receiving to be polled reliably).
+ */
+const MID_TRANSFER = 'peerboard-test: mid-transfer'
+function watchChunks(marker: string): void {
+  const original = RTCDataChannel.prototype.addEventListener
+  let chunks = 0
+  RTCDataChannel.prototype.addEventListener = function (
+    this: RTCDataChannel,
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ) {
+    if (type === 'message' && typeof listener === 'function') {
+      const inner = listener
+      listener = (event: Event) => {
+        const data = (event as MessageEvent<unknown>).data
+        if (data instanceof ArrayBuffer && new Uint8Array(data)[0] === 2 && ++chunks === 3) {
+          console.log(marker)
+        }
+        inner.call(this, event)
+      }
+    }
+    original.call(this, type, listener, options)
+  } as typeof original
+}
+
+/**
+ * Runs in the crashing peer: once the test sets `__slowUplink`, chunk frames leave one per
+ * 25 ms (a slow uplink), so a big sync takes seconds on the wire and a crash really cuts it.
+ * Whatever is queued behind a chunk waits its turn, keeping the channel's order.
+ */
+function slowUplink(): void {
+  const send = RTCDataChannel.prototype.send
+  const queues = new WeakMap<RTCDataChannel, ArrayBufferView[]>()
+  RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: ArrayBufferView) {
+    const flags = window as unknown as { __slowUplink?: boolean }
+    let queue = queues.get(this)
+    const isChunk =
+      ArrayBuffer.isView(data) && new Uint8Array(data.buffer, data.byteOffset)[0] === 2
+    if (!queue && !(flags.__slowUplink && isChunk)) return send.call(this, data as never)
+    if (!queue) {
+      const pending: ArrayBufferView[] = []
+      queue = pending
+      queues.set(this, pending)
+      const timer = setInterval(() => {
+        const next = pending.shift()
+        if (next && this.readyState === 'open') send.call(this, next as never)
+        if (pending.length === 0) {
+          clearInterval(timer)
+          queues.delete(this)
+        }
+      }, 25)
+    }
+    queue.push(data)
+  } as typeof send
+}
+
 describe('a peer crashing mid-transfer', () => {
   it('leaves the late joiner to finish its sync from another peer', async () => {
-    const a = await session.person()
+    const aContext = await newPerson(session.browser)
+    await aContext.addInitScript(slowUplink)
+    const a = await openBoard(aContext, `${session.url}/`)
     await addStrokes(a.page, 5000)
-    const b = await session.person(a.page.url())
-    await waitForConnected(b.page, 1)
-    await waitForConvergence([a.page, b.page], { timeout: 60_000 })
     const total = await shapeCount(a.page)
     expect(total).toBe(5000)
-    const idA = await selfOf(a.page)
+    // B takes a copy, then goes: while the late joiner arrives, A is the only source.
+    const b = await session.person(a.page.url())
+    await waitForConnected(b.page, 1)
+    await expect.poll(() => shapeCount(b.page), { timeout: 60_000 }).toBe(total)
+    await b.page.waitForTimeout(1000)
+    await b.page.close()
 
-    const late = await session.person(a.page.url())
-    // Crash A while its chunks to the late joiner are still arriving.
-    await late.page.waitForFunction(
-      (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.pendingChunks(id) > 0,
-      idA,
-      { timeout: 30_000, polling: 10 },
-    )
-    const cdp = await a.context.newCDPSession(a.page)
-    await cdp.send('Page.crash').catch(() => undefined)
-    expect(await shapeCount(late.page)).toBeLessThan(total)
+    const lateContext = await newPerson(session.browser)
+    await a.page.evaluate(() => Object.assign(window, { __slowUplink: true }))
+    try {
+      await lateContext.addInitScript(watchChunks, MID_TRANSFER)
+      const page = await lateContext.newPage()
+      const logs: string[] = []
+      const midTransfer = new Promise<void>((resolve, reject) => {
+        page.on('console', (message) => {
+          logs.push(message.text())
+          if (message.text() === MID_TRANSFER) resolve()
+        })
+        setTimeout(() => reject(new Error(`no chunk seen:\n${logs.join('\n')}`)), 30_000)
+      })
+      void page.goto(a.page.url())
+      await midTransfer
+      const cdp = await a.context.newCDPSession(a.page)
+      // Page.crash never answers: the renderer is gone. Wait for the page's crash event.
+      const crashed = new Promise((resolve) => a.page.once('crash', resolve))
+      void cdp.send('Page.crash').catch(() => undefined)
+      await crashed
+      await page.locator('[data-ready="true"]').waitFor()
+      // A's transfer really was cut short: nothing more arrives from anywhere for a while.
+      await page.waitForTimeout(3000)
+      const partial = await shapeCount(page)
+      expect(partial).toBeLessThan(total)
 
-    await expect.poll(() => shapeCount(late.page), { timeout: 60_000 }).toBe(total)
-    const made = await addShapes(b.page, 3, 0)
-    made.push(...(await addShapes(late.page, 3, 1)))
-    await waitForConvergence([b.page, late.page], { timeout: 60_000 })
-    expect(await lostEdits([b.page, late.page], made)).toEqual([0, 0])
-  })
+      const b2 = await openBoard(b.context, a.page.url())
+      await expect.poll(() => shapeCount(page), { timeout: 60_000 }).toBe(total)
+      const made = [...(await addShapes(b2.page, 3, 0)), ...(await addShapes(page, 3, 1))]
+      await waitForConvergence([b2.page, page], { timeout: 60_000 })
+      expect(await lostEdits([b2.page, page], made)).toEqual([0, 0])
+    } finally {
+      await lateContext.close()
+      await aContext.close()
+    }
+  }, 300_000)
 })
 
 describe('everyone leaves', () => {
