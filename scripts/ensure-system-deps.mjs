@@ -12,6 +12,13 @@ export const REQUIREMENTS = {
     check: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'),
     apt: 'chromium',
   },
+  // The ICE-restart test drops UDP ports with nftables; it needs root and is skipped otherwise.
+  nftables: {
+    check: () =>
+      process.getuid?.() !== 0 ||
+      spawnSync('sh', ['-c', 'command -v nft'], { stdio: 'ignore' }).status === 0,
+    apt: 'nftables',
+  },
 }
 
 export function ensureSystemDeps(names = Object.keys(REQUIREMENTS)) {
