@@ -428,7 +428,7 @@ describe('DocSync awareness ownership', () => {
       ),
       { numRuns: 2000, seed: 6 },
     )
-  })
+  }, 60_000)
 })
 
 describe('DocSync refuses malformed input', () => {

@@ -77,7 +77,7 @@ describe('fuzz: frame decoder and reassembly', () => {
       }),
       { numRuns: 5000, seed: SEED },
     )
-  })
+  }, 60_000)
 
   it('answers every chunk stream, valid or mangled, without throwing (5,000 streams)', () => {
     const frame = new Uint8Array(50_000).map((_, i) => (i * 7) & 255)
@@ -107,7 +107,7 @@ describe('fuzz: frame decoder and reassembly', () => {
       ),
       { numRuns: 5000, seed: SEED },
     )
-  })
+  }, 60_000)
 })
 
 describe('fuzz: DocSync receive path', () => {
@@ -126,7 +126,7 @@ describe('fuzz: DocSync receive path', () => {
       }),
       { numRuns: 5000, seed: SEED },
     )
-  })
+  }, 60_000)
 
   it('refuses mutated updates without a partial application (10,000 mutations)', () => {
     const updates = updatesFrom(base)
