@@ -24,6 +24,11 @@ export const REQUIREMENTS = {
     apt: 'redis-server',
     env: 'REDIS_SERVER_PATH',
   },
+  // The ICE-restart test drops UDP ports with nftables; it needs root and is skipped otherwise.
+  nftables: {
+    check: () => process.getuid?.() !== 0 || findBinary('nft') !== undefined,
+    apt: 'nftables',
+  },
 }
 
 /**
@@ -48,7 +53,10 @@ export function ensureSystemDeps(names = Object.keys(REQUIREMENTS)) {
     console.error(
       `Missing test dependencies: ${missing.join(', ')}.\n` +
         `Install them with: sudo apt-get install -y ${packages.join(' ')}\n` +
-        `(or point ${missing.map((name) => REQUIREMENTS[name].env).join(', ')} at existing binaries).`,
+        `(or point ${missing
+          .map((name) => REQUIREMENTS[name].env)
+          .filter(Boolean)
+          .join(', ')} at existing binaries).`,
     )
     process.exit(1)
   }

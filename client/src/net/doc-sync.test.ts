@@ -371,6 +371,96 @@ describe('DocSync awareness', () => {
   })
 })
 
+describe('DocSync awareness ownership', () => {
+  /** An awareness update for arbitrary (clientID, clock, state) entries, as a hostile peer sends. */
+  function forged(entries: [number, number, unknown][]): Frame {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, entries.length)
+    for (const [id, clock, state] of entries) {
+      encoding.writeVarUint(encoder, id)
+      encoding.writeVarUint(encoder, clock)
+      encoding.writeVarString(encoder, JSON.stringify(state))
+    }
+    return { type: FRAME_AWARENESS, payload: encoding.toUint8Array(encoder) }
+  }
+
+  it('owns a peer the first client id it announces', () => {
+    const { nodes, net } = mesh(['a', 'b'])
+    net.flush()
+    const [a, b] = nodes as [Node, Node]
+    expect(b.sync.peer('a')!.owner).toBe(a.doc.clientID)
+    expect(b.warnings).toEqual([])
+  })
+
+  it('refuses states a peer announces for another peer\u2019s client id, or ours', () => {
+    const { nodes, net } = mesh(['a', 'b', 'h'])
+    net.flush()
+    const [a, b, h] = nodes as [Node, Node, Node]
+    const hostile = b.sync.peer('h')!
+    hostile.receive(
+      forged([
+        [a.doc.clientID, 1000, { user: { name: 'mallory', color: '#000' } }],
+        [b.doc.clientID, 1000, null],
+      ]),
+    )
+    expect(b.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'a' } })
+    expect(b.awareness.getLocalState()).toMatchObject({ user: { name: 'b' } })
+    expect(b.warnings.some((w) => /not its own/.test(w))).toBe(true)
+    // Its own state still goes through with the same message.
+    hostile.receive(
+      forged([
+        [h.doc.clientID, 1000, { user: { name: 'h2', color: '#000' } }],
+        [a.doc.clientID, 2000, null],
+      ]),
+    )
+    expect(b.awareness.getStates().get(h.doc.clientID)).toMatchObject({ user: { name: 'h2' } })
+    expect(b.awareness.getStates().has(a.doc.clientID)).toBe(true)
+    expect([...hostile.clients]).toEqual([h.doc.clientID])
+  })
+
+  it('never lets a newcomer claim a client id another link owns, nor ours', () => {
+    const { nodes, net } = mesh(['a', 'b'])
+    net.flush()
+    const [a, b] = nodes as [Node, Node]
+    const first = b.sync.addPeer(new FakeLink('x', () => undefined))
+    first.receive(forged([[a.doc.clientID, 500, { user: { name: 'fake a' } }]]))
+    expect(first.owner).toBeNull()
+    const second = b.sync.addPeer(new FakeLink('y', () => undefined))
+    second.receive(forged([[b.doc.clientID, 500, null]]))
+    expect(second.owner).toBeNull()
+    expect(b.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'a' } })
+    expect(b.awareness.getLocalState()).not.toBeNull()
+  })
+
+  it('keeps every other state intact whatever one peer announces (fuzz)', () => {
+    const { nodes, net } = mesh(['a', 'b', 'h'])
+    net.flush()
+    const [a, b, h] = nodes as [Node, Node, Node]
+    const ids = [a.doc.clientID, b.doc.clientID, h.doc.clientID, 1, 2, 3]
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom(...ids),
+            fc.nat(1_000_000),
+            fc.oneof(fc.constant(null), fc.object()),
+          ),
+          { maxLength: 6 },
+        ),
+        (entries) => {
+          const hostile = b.sync.peer('h')
+          if (!hostile) return
+          hostile.receive(forged(entries))
+          expect(b.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'a' } })
+          expect(b.awareness.getLocalState()).toMatchObject({ user: { name: 'b' } })
+          for (const id of hostile.clients) expect(id).toBe(h.doc.clientID)
+        },
+      ),
+      { numRuns: 2000, seed: 6 },
+    )
+  }, 60_000)
+})
+
 describe('DocSync refuses malformed input', () => {
   function victim() {
     const { nodes, net } = mesh(['a', 'b'])

@@ -40,12 +40,22 @@ export class PeerSync {
   readonly #hub: DocSync
   /** Awareness client ids this peer announced; removed when it goes. */
   readonly clients = new Set<number>()
+  /**
+   * The one awareness client id this peer may speak for: the first it announces on this link
+   * (a tab has one Y.Doc and one Awareness). Anything else it announces is someone else's.
+   */
+  owner: number | null = null
   #synced = false
   #strikes = 0
 
   constructor(hub: DocSync, link: SyncLink) {
     this.#hub = hub
     this.link = link
+  }
+
+  /** Bad messages counted against this peer so far. */
+  get strikes(): number {
+    return this.#strikes
   }
 
   get synced(): boolean {
@@ -129,6 +139,39 @@ export class PeerSync {
     Y.decodeUpdate(update)
     this.#hub.applyRemote(update, this)
   }
+}
+
+interface AwarenessEntry {
+  clientID: number
+  clock: number
+  state: string
+}
+
+/** The awareness update format of y-protocols: count, then (clientID, clock, JSON state). */
+function readAwarenessEntries(update: Uint8Array): AwarenessEntry[] {
+  const decoder = decoding.createDecoder(update)
+  const count = decoding.readVarUint(decoder)
+  const entries: AwarenessEntry[] = []
+  for (let i = 0; i < count; i++) {
+    const clientID = decoding.readVarUint(decoder)
+    const clock = decoding.readVarUint(decoder)
+    const state = decoding.readVarString(decoder)
+    JSON.parse(state)
+    entries.push({ clientID, clock, state })
+  }
+  if (decoding.hasContent(decoder)) throw new Error('trailing bytes after awareness entries')
+  return entries
+}
+
+function writeAwarenessEntries(entries: readonly AwarenessEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const { clientID, clock, state } of entries) {
+    encoding.writeVarUint(encoder, clientID)
+    encoding.writeVarUint(encoder, clock)
+    encoding.writeVarString(encoder, state)
+  }
+  return encoding.toUint8Array(encoder)
 }
 
 const FRAME_NAMES = {
@@ -237,8 +280,31 @@ export class DocSync {
     awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.clients], 'peer-left')
   }
 
+  /**
+   * Applies only the entry for the client id this peer owns. A peer announcing others' states
+   * could impersonate them (their cursor and name) or erase them (a higher clock with a null
+   * state); those entries are dropped and the message counts as a bad one.
+   */
   applyAwareness(update: Uint8Array, peer: PeerSync): void {
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, peer)
+    const entries = readAwarenessEntries(update)
+    if (peer.owner === null) {
+      const claim = entries[0]?.clientID
+      if (claim !== undefined && this.#claimable(claim, peer)) peer.owner = claim
+    }
+    const own = entries.filter((entry) => entry.clientID === peer.owner)
+    if (own.length > 0) {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, writeAwarenessEntries(own), peer)
+    }
+    const foreign = entries.length - own.length
+    if (foreign > 0) throw new Error(`awareness for ${foreign} client id(s) not its own`)
+  }
+
+  #claimable(clientID: number, claimant: PeerSync): boolean {
+    if (clientID === this.awareness.clientID) return false
+    for (const peer of this.#peers.values()) {
+      if (peer !== claimant && peer.owner === clientID) return false
+    }
+    return true
   }
 
   onLive(peerId: string, payload: Uint8Array, append: boolean): void {

@@ -69,6 +69,7 @@ class FakePeer {
   readonly signals: SignalData[] = []
   readonly channel = new FakeChannel()
   destroyed = false
+  restarts = 0
 
   constructor(readonly options: PeerTransportOptions) {}
 
@@ -92,6 +93,9 @@ class FakeFactory {
         peer.destroyed = true
       },
       connection: null,
+      restartIce: () => {
+        peer.restarts++
+      },
     }
   }
 
@@ -672,6 +676,46 @@ describe('PeerMesh links', () => {
     peer.options.events.onIceState('connected')
     expect(state(HIGH)?.state).toBe('connected')
     expect(record.states).toEqual([`${HIGH} reconnecting`, `${HIGH} connected`])
+  })
+
+  it('restarts ICE after a moment of disconnection, again while it lasts, never once recovered', () => {
+    const { signaling, factory, timers, mesh } = setup()
+    signaling.join([HIGH])
+    const peer = factory.last()
+    peer.connect()
+    peer.options.events.onIceState('connected')
+    peer.options.events.onIceState('disconnected')
+    timers.advance(1000)
+    expect(peer.restarts).toBe(0)
+    timers.advance(600)
+    expect(peer.restarts).toBe(1)
+    // The restart's own 'checking' keeps the retry; a second 'disconnected' adds no timer.
+    peer.options.events.onIceState('checking')
+    peer.options.events.onIceState('disconnected')
+    timers.advance(4500)
+    expect(peer.restarts).toBe(2)
+    expect(mesh.iceRestarts(HIGH)).toBe(2)
+    peer.options.events.onIceState('connected')
+    timers.advance(60_000)
+    expect(peer.restarts).toBe(2)
+    expect(peer.destroyed).toBe(false)
+  })
+
+  it('does not restart a link that recovers by itself, nor one that is gone', () => {
+    const { signaling, factory, timers, mesh } = setup()
+    signaling.join([HIGH, LOW])
+    const [high, low] = factory.peers as [FakePeer, FakePeer]
+    for (const peer of [high, low]) {
+      peer.connect()
+      peer.options.events.onIceState('disconnected')
+    }
+    timers.advance(500)
+    high.options.events.onIceState('completed')
+    low.options.events.onClose()
+    timers.advance(10_000)
+    expect(high.restarts).toBe(0)
+    expect(low.restarts).toBe(0)
+    expect(mesh.iceRestarts(LOW)).toBe(0)
   })
 
   it('a send failure ends the link and schedules a redial', () => {

@@ -53,6 +53,8 @@ export interface MeshOptions {
   /** A connection not open after this long is abandoned and re-dialled. */
   connectTimeoutMs?: number
   backoffMs?: (attempt: number) => number
+  /** How long ICE may stay `disconnected` before we restart it (and between restarts). */
+  iceRestartDelayMs?: number
 }
 
 interface Envelope {
@@ -77,6 +79,8 @@ interface Link {
   reassembler: Reassembler
   connectTimer: unknown
   openedAt: number | null
+  restartTimer: unknown
+  iceRestarts: number
 }
 
 const defaultTimers: Timers = {
@@ -153,6 +157,16 @@ export class PeerMesh {
     return this.#links.get(peerId)?.transport.connection ?? null
   }
 
+  /** ICE restarts attempted on the current link to a peer (for diagnostics and tests). */
+  iceRestarts(peerId: string): number {
+    return this.#links.get(peerId)?.iceRestarts ?? 0
+  }
+
+  /** Chunked messages from a peer still being reassembled (a big sync in flight). */
+  pendingChunks(peerId: string): number {
+    return this.#links.get(peerId)?.reassembler.pendingMessages ?? 0
+  }
+
   senderStats(peerId: string) {
     return this.#links.get(peerId)?.sender?.stats ?? null
   }
@@ -225,6 +239,8 @@ export class PeerMesh {
       reassembler: new Reassembler(),
       connectTimer: null,
       openedAt: null,
+      restartTimer: null,
+      iceRestarts: 0,
     }
     const current = () => this.#links.get(peerId) === link
     const receive = (bytes: Uint8Array) => {
@@ -271,6 +287,7 @@ export class PeerMesh {
         },
         onIceState: (state) => {
           if (!current() || link.state === 'connecting') return
+          this.#watchIce(link, state)
           const next = state === 'disconnected' ? 'reconnecting' : 'connected'
           if (
             (state === 'connected' || state === 'completed' || next === 'reconnecting') &&
@@ -296,6 +313,32 @@ export class PeerMesh {
     return link
   }
 
+  /**
+   * simple-peer never restarts ICE and destroys the peer once ICE reaches `failed` (~10 s after
+   * `disconnected` in Chromium), so a restart is tried while ICE is `disconnected`: it picks
+   * new candidates and credentials and keeps the data channel (and its queued messages). Both
+   * sides ask; the initiator's offer does the work. If ICE still fails, the re-dial takes over.
+   */
+  #watchIce(link: Link, state: RTCIceConnectionState): void {
+    if (state === 'connected' || state === 'completed') {
+      this.#timers.clearTimeout(link.restartTimer)
+      link.restartTimer = null
+      return
+    }
+    // 'checking' after a restart keeps the retry timer; only recovery stops it.
+    if (state !== 'disconnected') return
+    if (link.restartTimer !== null || !link.transport.restartIce) return
+    const delay = this.#options.iceRestartDelayMs ?? 1500
+    const attempt = () => {
+      if (this.#links.get(link.peerId) !== link) return
+      link.iceRestarts++
+      this.#events.log?.(`restarting ICE to ${link.peerId.slice(0, 6)} (${link.iceRestarts})`)
+      link.transport.restartIce?.()
+      link.restartTimer = this.#timers.setTimeout(attempt, delay * 3)
+    }
+    link.restartTimer = this.#timers.setTimeout(attempt, delay)
+  }
+
   #linkFailed(link: Link, reason: string): void {
     this.#events.log?.(`link to ${link.peerId.slice(0, 6)} ended: ${reason}`)
     this.#dropLink(link.peerId)
@@ -309,6 +352,7 @@ export class PeerMesh {
     if (!link) return
     this.#links.delete(peerId)
     this.#timers.clearTimeout(link.connectTimer)
+    this.#timers.clearTimeout(link.restartTimer)
     link.sender?.close()
     link.transport.destroy()
     if (link.openedAt !== null) this.#events.linkClosed(peerId)

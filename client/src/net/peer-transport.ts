@@ -22,6 +22,11 @@ export interface PeerTransport {
   destroy(): void
   /** The underlying connection, for stats and (later) audio tracks; null outside browsers. */
   readonly connection: RTCPeerConnection | null
+  /**
+   * Restarts ICE on a live connection: the initiator sends a new offer with fresh credentials
+   * (through signaling), the answerer asks the initiator to. Absent where unsupported.
+   */
+  restartIce?(): void
 }
 
 export interface PeerTransportOptions {

@@ -10,6 +10,9 @@ import type { PeerFactory, SignalData } from './peer-transport'
 interface SimplePeerInternals {
   _pc: RTCPeerConnection | undefined
   _channel: RTCDataChannel | undefined
+  /** Queued while an offer/answer is in flight; a restart must not wait behind a stale one. */
+  _isNegotiating: boolean
+  negotiate(): void
 }
 
 /**
@@ -63,13 +66,33 @@ export function createSimplePeerFactory(
     peer.on('close', () => events.onClose())
     peer.on('error', (error: Error) => events.onError(error))
     return {
-      signal: (data) => peer.signal(data as unknown as SimplePeer.SignalData),
+      signal: (data) => {
+        // The answerer's restart request: simple-peer would renegotiate with the old ICE
+        // credentials, which cannot revive a dead candidate pair.
+        if (data.renegotiate === true && initiator) internals._pc?.restartIce()
+        peer.signal(data as unknown as SimplePeer.SignalData)
+      },
       destroy: () => peer.destroy(),
       get connection() {
         return internals._pc ?? null
       },
+      restartIce: () => restartIce(peer, internals, initiator),
     }
   }
+}
+
+/**
+ * simple-peer has no ICE restart. `restartIce()` marks the connection so that the next offer
+ * carries fresh ICE credentials; simple-peer's own `negotiate()` then creates and signals that
+ * offer (the initiator) or asks the initiator for one (the answerer).
+ */
+function restartIce(peer: SimplePeer.Instance, internals: SimplePeerInternals, initiator: boolean) {
+  const pc = internals._pc
+  if (peer.destroyed || !pc || pc.signalingState === 'closed') return
+  // An offer stuck in flight (its answer lost with the network) would hold the queue forever.
+  internals._isNegotiating = false
+  if (initiator) pc.restartIce()
+  internals.negotiate()
 }
 
 function channelTransport(channel: RTCDataChannel): FrameTransport {

@@ -20,6 +20,7 @@ import { exportPng } from '../export/png'
 import { exportSvg } from '../export/svg'
 import type { DocSync } from '../net/doc-sync'
 import type { LinkState, PeerInfo, PeerMesh } from '../net/mesh'
+import { Connections } from './connections.svelte'
 import type { SignalingStatus } from '../net/signaling-client'
 import { shapeBounds } from '../render/geometry'
 import { BoardRenderer, type RemoteCursor } from '../render/renderer'
@@ -80,6 +81,7 @@ export class AppState {
   readonly #deps: AppDeps
   readonly viewport = new Viewport()
   readonly selection = new Selection()
+  readonly connections: Connections
   readonly #tools: Record<ToolName, Tool>
   readonly #hand: HandTool
   #renderer: BoardRenderer | null = null
@@ -116,6 +118,7 @@ export class AppState {
   constructor(deps: AppDeps) {
     this.#deps = deps
     this.identity = deps.identity
+    this.connections = new Connections(deps.mesh)
     const context = createToolContext({
       board: deps.board,
       viewport: this.viewport,
