@@ -17,11 +17,24 @@ export interface PeerTransportEvents {
   onError(error: Error): void
 }
 
+/**
+ * The link's one audio slot, negotiated with the connection: voice only swaps the track in it,
+ * so joining or leaving voice needs no SDP round trip and cannot collide with the other side.
+ */
+export interface PeerAudio {
+  /** Sends `track` (null: send nothing) on this link. */
+  setTrack(track: MediaStreamTrack | null): Promise<void>
+  /** The remote side's audio, once the slot exists (the answerer learns it from the offer). */
+  remoteTrack(): MediaStreamTrack | null
+}
+
 export interface PeerTransport {
   signal(data: SignalData): void
   destroy(): void
-  /** The underlying connection, for stats and (later) audio tracks; null outside browsers. */
+  /** The underlying connection, for stats; null outside browsers. */
   readonly connection: RTCPeerConnection | null
+  /** Absent where the transport carries no audio (tests, Node). */
+  readonly audio?: PeerAudio | null
 }
 
 export interface PeerTransportOptions {
