@@ -144,6 +144,27 @@ describe('voice chat', () => {
     await joinVoice(c.page)
     await waitInVoice(c.page)
     await expectFullyConnected([a.page, b.page, c.page])
+    // Opus as set in our SDP (docs/PROTOCOL.md): DTX and in-band FEC, mono.
+    const fmtp = await b.page.evaluate(async (from) => {
+      const { mesh } = (window as unknown as { peerboard: PageHandles }).peerboard
+      const lines: string[] = []
+      ;(await mesh.connectionTo(from)!.getStats()).forEach((report: Record<string, unknown>) => {
+        if (report.type === 'codec' && report.mimeType === 'audio/opus') {
+          lines.push(String(report.sdpFmtpLine))
+        }
+      })
+      return lines
+    }, idA)
+    expect(fmtp.length).toBeGreaterThan(0)
+    for (const line of fmtp)
+      expect(line).toMatch(/usedtx=1.*useinbandfec=1|useinbandfec=1.*usedtx=1/)
+    // The fake microphone's beeps light A's speaking ring on B's screen (hold: 400 ms).
+    await b.page.waitForFunction(
+      (id) =>
+        document.querySelector<HTMLElement>(`[data-peer="${id}"]`)?.dataset.speaking === 'true',
+      idA,
+      { polling: 50, timeout: 15_000 },
+    )
     // Everyone sees everyone's voice state through awareness.
     await expect
       .poll(() => b.page.locator(`[data-peer="${idC}"]`).getAttribute('data-voice'))
@@ -174,7 +195,7 @@ describe('voice chat', () => {
     expect(a.logs.filter((line) => line.startsWith('[pageerror]'))).toEqual([])
   })
 
-  it('leaves voice (stops sending, releases the microphone) and rejoins', async () => {
+  it('leaves voice (stops sending, releases the microphone), rejoins, and leaves cleanly when the device goes away', async () => {
     const a = await session.person()
     await a.context.addInitScript(keepCapturedTracks)
     await a.page.reload()
@@ -208,6 +229,26 @@ describe('voice chat', () => {
     await waitHears(b.page, idA)
     await waitHears(a.page, idB)
     expect(await liveCapturedTracks(a.page)).toBe(1)
+
+    // Unplugging is simulated: the fake device cannot be removed, so the live track gets the
+    // 'ended' event a removed device fires. A leaves voice with a message; drawing goes on.
+    await a.page.evaluate(() =>
+      (window as unknown as { __capturedTracks: MediaStreamTrack[] }).__capturedTracks
+        .filter((track) => track.readyState === 'live')
+        .forEach((track) => track.dispatchEvent(new Event('ended'))),
+    )
+    await expect.poll(() => a.page.getByRole('alert').textContent()).toMatch(/disconnected/)
+    await a.page.getByRole('button', { name: 'Join voice', exact: true }).waitFor()
+    expect(await liveCapturedTracks(a.page)).toBe(0)
+    await expect
+      .poll(() => b.page.locator(`[data-peer="${idA}"]`).getAttribute('data-voice'))
+      .toBe('off')
+    await drawStroke(a.page, [
+      [300, 150],
+      [360, 230],
+      [420, 150],
+    ])
+    await waitForInk(b.page, 100, { x: 280, y: 130, width: 160, height: 120 })
   })
 
   it('ends fully connected when four people press Join voice at the same moment', async () => {

@@ -83,6 +83,19 @@ describe('SpeakingDetector', () => {
     expect(out.at(-1)).toBe(false)
   })
 
+  it('at the 50 ms meter rate: an 80 ms beep lights up, a 30 ms click does not', () => {
+    const sampleAt = (loudFrom: number, loudTo: number) => {
+      const detector = new SpeakingDetector()
+      let on = false
+      for (let t = 0; t < 1000; t += 50) {
+        on ||= detector.update(t >= loudFrom && t < loudTo ? 0.3 : 0, t)
+      }
+      return on
+    }
+    expect(sampleAt(200, 280)).toBe(true)
+    expect(sampleAt(200, 230)).toBe(false)
+  })
+
   it('resets to silent', () => {
     const detector = new SpeakingDetector({ attackMs: 0 })
     detector.update(1, 0)

@@ -28,7 +28,8 @@ export interface SpeakingOptions {
 export const DEFAULT_SPEAKING: SpeakingOptions = {
   onLevel: 0.02,
   offLevel: 0.01,
-  attackMs: 60,
+  // Two consecutive loud readings 50 ms apart (the meter's rate): a syllable, not a click.
+  attackMs: 40,
   holdMs: 400,
 }
 
