@@ -87,9 +87,10 @@ async function waitSilent(page: Page, from: string, timeout = 20_000): Promise<I
 const joinVoice = (page: Page) =>
   page.getByRole('button', { name: 'Join voice', exact: true }).click()
 
+/** In voice: the microphone is live (Mute is enabled only then, not while asking). */
 async function waitInVoice(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Leave voice', exact: true }).waitFor()
-  await page.getByRole('button', { name: 'Mute', exact: true }).waitFor()
+  await page.getByRole('button', { name: 'Mute', exact: true, disabled: false }).waitFor()
 }
 
 /** Every page hears every other page. */

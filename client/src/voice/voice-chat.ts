@@ -149,6 +149,8 @@ export class VoiceChat {
     this.#useStream(stream)
     this.#dispatch({ type: 'granted' })
     performance.mark('peerboard:voice-on')
+    // After the tracks are on their way: creating an AudioContext can take tens of ms.
+    this.#startMeter(stream)
     void this.#listMicrophones()
   }
 
@@ -196,6 +198,7 @@ export class VoiceChat {
       this.#useStream(stream)
       old?.getTracks().forEach((track) => track.stop())
       this.#reconcile()
+      this.#startMeter(stream)
     } catch (error) {
       this.#deps.log?.(`microphone switch: ${String(error)}`)
       this.#release()
@@ -256,7 +259,6 @@ export class VoiceChat {
       })
       this.#microphoneId = track.getSettings().deviceId ?? this.#chosenMicrophone
     }
-    this.#startMeter(stream)
   }
 
   #release(): void {
