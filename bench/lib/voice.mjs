@@ -93,7 +93,8 @@ const waitStatus = (page, status) =>
   page.waitForFunction(
     (wanted) => /** @type {any} */ (window).peerboard.voice.snapshot.status === wanted,
     status,
-    { timeout: STEP_TIMEOUT_MS },
+    // Interval polling: requestAnimationFrame starves on a loaded machine with six pages.
+    { timeout: STEP_TIMEOUT_MS, polling: 100 },
   )
 
 async function join(/** @type {import('playwright-core').Page} */ page) {

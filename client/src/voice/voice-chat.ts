@@ -275,6 +275,8 @@ export class VoiceChat {
     this.#stopMeter()
     if (typeof AudioContext === 'undefined') return
     const context = new AudioContext()
+    // Created after an await (getUserMedia): a browser may start it suspended, measuring nothing.
+    if (context.state === 'suspended') void context.resume().catch(() => {})
     const source = context.createMediaStreamSource(stream)
     const analyser = context.createAnalyser()
     analyser.fftSize = 1024
@@ -321,7 +323,10 @@ export class VoiceChat {
     if (next === this.#machine) return
     this.#machine = next
     if (this.#track) this.#track.enabled = !next.muted
-    if (next.muted) this.#speaking = false
+    if (next.muted) {
+      this.#speaking = false
+      this.#detector.reset()
+    }
     this.#reconcile()
   }
 
