@@ -71,7 +71,7 @@ const plan = quick
       { name: 'setup', sizes: [8], runs: { 8: 2 }, beforeS: 450 },
       { name: 'bigboard', beforeS: 500 },
       // ~1.5 min alone (--only=voice); in a full run only when time is left.
-      { name: 'voice', sizes: [2, 6], rounds: { 2: 8, 6: 5 }, beforeS: 520 },
+      { name: 'voice', sizes: [2, 6], rounds: { 2: 8, 6: 3 }, beforeS: 520 },
     ]
 
 const log = (/** @type {string} */ message) =>

@@ -97,6 +97,30 @@ const waitStatus = (page, status) =>
     { timeout: STEP_TIMEOUT_MS, polling: 100 },
   )
 
+/** Runs `step`; a failure names the step and what every page's voice looked like then. */
+async function labelled(
+  /** @type {string} */ what,
+  /** @type {import('playwright-core').Page[]} */ pages,
+  /** @type {() => Promise<unknown>} */ step,
+) {
+  try {
+    return await step()
+  } catch (error) {
+    const states = await Promise.all(
+      pages.map((page) =>
+        Promise.race([
+          page.evaluate(() => /** @type {any} */ (window).peerboard.voice.snapshot.status),
+          sleep(5000).then(() => 'unresponsive'),
+        ]).catch(() => 'closed'),
+      ),
+    )
+    throw new Error(
+      `${what}: ${String(error).split('\n')[0]} (voice per page: ${states.join(',')})`,
+      { cause: error },
+    )
+  }
+}
+
 async function join(/** @type {import('playwright-core').Page} */ page) {
   await button(page, 'Join voice').click({ timeout: STEP_TIMEOUT_MS })
   await waitStatus(page, 'on')
@@ -171,7 +195,10 @@ export async function measureVoice(browser, system, options) {
       if (!joiner) continue
       const joinerId = /** @type {string} */ (ids[0])
       const otherIds = /** @type {string[]} */ (ids.slice(1))
-      for (const peer of others) await join(peer.page)
+      const pages = peers.map((peer) => peer.page)
+      for (const [i, peer] of others.entries()) {
+        await labelled(`peer ${i + 1} joins`, pages, () => join(peer.page))
+      }
       await sleep(1500)
       /** @type {number[]} */
       const heard = []
@@ -183,7 +210,7 @@ export async function measureVoice(browser, system, options) {
       for (let round = 0; round < rounds; round++) {
         await Promise.all(others.map((peer) => peer.page.evaluate(armFirstBytes, [joinerId])))
         await joiner.page.evaluate(armFirstBytes, otherIds)
-        await join(joiner.page)
+        await labelled(`round ${round}: join`, pages, () => join(joiner.page))
         const t0 = await joiner.page.evaluate(markTime, 'peerboard:voice-join')
         const on = await joiner.page.evaluate(markTime, 'peerboard:voice-on')
         const firsts = await Promise.all(
@@ -203,7 +230,7 @@ export async function measureVoice(browser, system, options) {
           }
         }
         await sleep(500)
-        await leave(joiner.page)
+        await labelled(`round ${round}: leave`, pages, () => leave(joiner.page))
         await sleep(1200)
       }
       /** @type {Record<string, any>} */
