@@ -5,7 +5,7 @@
  *
  *   node scripts/bench.mjs           full run (expects `npm run build` done; `npm run bench` does it)
  *   node scripts/bench.mjs --quick   fewer samples, 2/4 peers, 1,000-stroke board only
- *   --only=setup,update,stroke,latejoin   run only these scenarios (development)
+ *   --only=setup,update,stroke,latejoin,bigboard,voice   run only these scenarios (development)
  *
  * Everything started here (servers, child processes, the browser) is stopped by its own handle.
  */
@@ -24,6 +24,7 @@ import { measureStrokes } from './lib/stroke.mjs'
 import { evaluateTargets } from './lib/targets.mjs'
 import { makeSystems } from './lib/systems.mjs'
 import { measureUpdates } from './lib/update.mjs'
+import { measureVoice } from './lib/voice.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const quick = process.argv.includes('--quick')
@@ -47,7 +48,7 @@ const settings = {
  * The run, in order of priority; a step (or a run inside it) only starts before its `beforeS`
  * mark, so a loaded machine drops the least important work, not the whole result. Full-mode
  * timings on this 2-core machine: 6-8 min with load average 10-30 from other work.
- * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number} | {name: 'bigboard', beforeS: number})[]}
+ * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number} | {name: 'bigboard', beforeS: number} | {name: 'voice', sizes: number[], rounds: Record<number, number>, beforeS: number})[]}
  */
 const plan = quick
   ? [
@@ -56,6 +57,7 @@ const plan = quick
       { name: 'stroke', strokes: 1, beforeS: 260 },
       { name: 'latejoin', count: 1000, joiners: 1, beforeS: 300 },
       { name: 'bigboard', beforeS: 330 },
+      { name: 'voice', sizes: [2, 6], rounds: { 2: 4, 6: 3 }, beforeS: 400 },
     ]
   : [
       // The update scenario's meshes count as setup runs too (one more per size and system).
@@ -68,6 +70,8 @@ const plan = quick
       { name: 'update', sizes: [8], beforeS: 430 },
       { name: 'setup', sizes: [8], runs: { 8: 2 }, beforeS: 450 },
       { name: 'bigboard', beforeS: 500 },
+      // ~1.5 min alone (--only=voice); in a full run only when time is left.
+      { name: 'voice', sizes: [2, 6], rounds: { 2: 8, 6: 3 }, beforeS: 520 },
     ]
 
 const log = (/** @type {string} */ message) =>
@@ -162,6 +166,8 @@ async function main() {
   const lateJoin = {}
   /** @type {Record<string, any> | null} */
   let bigBoard = null
+  /** @type {Record<string, any> | null} */
+  let voice = null
   const merge = (
     /** @type {Record<string, Record<string, any>>} */ into,
     /** @type {Record<string, Record<string, any>>} */ from,
@@ -192,6 +198,15 @@ async function main() {
     } else if (step.name === 'bigboard') {
       if (!budget('10,000-stroke board: pan/zoom, export, IndexedDB (time budget)')) continue
       bigBoard = await measureBigBoard(browser, `http://127.0.0.1:${peerboardPort}`, { log })
+    } else if (step.name === 'voice') {
+      voice = await measureVoice(browser, systems.peerboard, {
+        sizes: step.sizes,
+        rounds: step.rounds,
+        cpuWindowMs: quick ? 5000 : 10_000,
+        timeoutMs: settings.setupTimeoutMs,
+        log,
+        budget: until(step.beforeS),
+      })
     } else if (step.name === 'latejoin') {
       const options = { counts: [step.count], joiners: { [step.count]: step.joiners } }
       const what = `late join ${step.count} strokes (time budget)`
@@ -218,6 +233,7 @@ async function main() {
     if (lateJoin[kind]) byKind[kind].lateJoin = lateJoin[kind]
   }
   if (bigBoard) byKind.peerboard.bigBoard = bigBoard
+  if (voice) byKind.peerboard.voice = voice
   const summary = {
     mode: quick ? 'quick' : 'full',
     date: new Date().toISOString(),
@@ -240,12 +256,14 @@ async function main() {
       strokeLatency: `real-mouse strokes of 50 points on A (moves ${settings.strokeSpacingMs} ms apart + CDP round trip); pointermove event.timeStamp on A → ink detected on B's canvas by a post-rAF pixel check`,
       lateJoin:
         'A alone builds the board; joiners arrive one at a time; app start → synced with A; bytes = joiner getStats bytesReceived on its connection to A',
+      voice:
+        'N peers, N−1 in voice; peer 0 clicks Join voice (t0 = its voice-join mark, before getUserMedia); othersHearJoinerMs = first inbound audio byte from it on each other page, joinerHearsOthersMs = on peer 0 from each other page (10 ms getStats polling); then leave, pause, repeat. cpu (6 peers): CDP Performance.getMetrics ProcessTime (renderer process) and TaskDuration (main thread) per page as % of one core over the window, all in voice / all muted / nobody in voice',
     },
     peerboard: byKind.peerboard,
     raw: byKind.raw,
     ywebrtc: byKind.ywebrtc,
     skippedForTime: skipped,
-    targets: evaluateTargets({ setup, update, stroke, lateJoin, bigBoard }),
+    targets: evaluateTargets({ setup, update, stroke, lateJoin, bigBoard, voice }),
   }
   return summary
 }

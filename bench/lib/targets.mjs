@@ -26,7 +26,7 @@ function entry(name, target, value, test, extra = {}) {
 const dig = (object, keys) => keys.reduce((o, k) => (o == null ? undefined : o[k]), object)
 
 /**
- * @param {{setup: any, update: any, stroke: any, lateJoin: any, bigBoard?: any}} r
+ * @param {{setup: any, update: any, stroke: any, lateJoin: any, bigBoard?: any, voice?: any}} r
  */
 export function evaluateTargets(r) {
   const targets = []
@@ -181,5 +181,16 @@ export function evaluateTargets(r) {
       },
     ),
   )
+  for (const n of [2, 6]) {
+    targets.push(
+      entry(
+        `${n}-peer voice: p95 Join voice → first audio bytes at each other peer (ms)`,
+        '< 300 ms',
+        dig(r.voice, [`${n}peers`, 'othersHearJoinerMs', 'p95']),
+        (v) => v < 300,
+      ),
+    )
+  }
+
   return targets
 }

@@ -13,8 +13,9 @@ import { SocketSignaling } from './net/signaling-client'
 import { createSimplePeerFactory } from './net/simple-peer-transport'
 import { AppState } from './state/app.svelte'
 import { loadIdentity } from './state/identity'
-import type { PresenceState } from './state/presence'
+import { readVoice, type PresenceState } from './state/presence'
 import App from './ui/App.svelte'
+import { VoiceChat } from './voice/voice-chat'
 
 function start(): void {
   // Marks let the benchmark time join → link open → synced without reaching into modules.
@@ -99,11 +100,31 @@ function start(): void {
       log: (message) => console.info(message),
     },
   })
+  const voice = new VoiceChat({
+    peers: () =>
+      mesh
+        .peers()
+        .filter((peer) => peer.state === 'connected' || peer.state === 'reconnecting')
+        .map((peer) => peer.id),
+    audioTo: (peerId) => mesh.audioTo(peerId),
+    remoteVoice: (peerId) => {
+      for (const client of docSync.peer(peerId)?.clients ?? []) {
+        const state = readVoice(awareness.getStates().get(client))
+        if (state) return state
+      }
+      return null
+    },
+    publish: (state) => awareness.setLocalStateField('voice', state),
+    media: navigator.mediaDevices,
+    document,
+    log: (message) => console.info(message),
+  })
   app = new AppState({
     board,
     awareness,
     mesh,
     docSync,
+    voice,
     identity,
     link: location.href,
     storage,
@@ -119,11 +140,14 @@ function start(): void {
   window.addEventListener('pagehide', () => {
     // Tell peers now rather than letting them wait for the awareness timeout.
     awareness.setLocalState(null)
+    voice.dispose()
     mesh.stop()
   })
 
   // Handles for the end-to-end tests and the benchmark (read-only use).
-  Object.assign(window, { peerboard: { doc, board, awareness, mesh, docSync, persistence, app } })
+  Object.assign(window, {
+    peerboard: { doc, board, awareness, mesh, docSync, persistence, app, voice },
+  })
 }
 
 function lazySealer(ready: Promise<SignalSealer>): SignalSealer {

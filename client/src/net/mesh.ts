@@ -8,7 +8,7 @@ import type { ErrorAck, IceServer, JoinOk } from '../../../shared/signaling'
 import { randomId } from './encoding'
 import { FrameSender } from './frame-sender'
 import { Reassembler, type Frame } from './frames'
-import type { PeerFactory, PeerTransport, SignalData } from './peer-transport'
+import type { PeerAudio, PeerFactory, PeerTransport, SignalData } from './peer-transport'
 import type { SignalSealer } from './signal-crypto'
 import type { Signaling, SignalingStatus } from './signaling-client'
 
@@ -165,6 +165,11 @@ export class PeerMesh {
   /** Chunked messages from a peer still being reassembled (a big sync in flight). */
   pendingChunks(peerId: string): number {
     return this.#links.get(peerId)?.reassembler.pendingMessages ?? 0
+  }
+
+  /** The audio slot of the current link to a peer (voice swaps tracks in it). */
+  audioTo(peerId: string): PeerAudio | null {
+    return this.#links.get(peerId)?.transport.audio ?? null
   }
 
   senderStats(peerId: string) {

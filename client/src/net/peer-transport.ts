@@ -17,16 +17,29 @@ export interface PeerTransportEvents {
   onError(error: Error): void
 }
 
+/**
+ * The link's one audio slot, negotiated with the connection: voice only swaps the track in it,
+ * so joining or leaving voice needs no SDP round trip and cannot collide with the other side.
+ */
+export interface PeerAudio {
+  /** Sends `track` (null: send nothing) on this link. */
+  setTrack(track: MediaStreamTrack | null): Promise<void>
+  /** The remote side's audio, once the slot exists (the answerer learns it from the offer). */
+  remoteTrack(): MediaStreamTrack | null
+}
+
 export interface PeerTransport {
   signal(data: SignalData): void
   destroy(): void
-  /** The underlying connection, for stats and (later) audio tracks; null outside browsers. */
+  /** The underlying connection, for stats; null outside browsers. */
   readonly connection: RTCPeerConnection | null
   /**
    * Restarts ICE on a live connection: the initiator sends a new offer with fresh credentials
    * (through signaling), the answerer asks the initiator to. Absent where unsupported.
    */
   restartIce?(): void
+  /** Absent where the transport carries no audio (tests, Node). */
+  readonly audio?: PeerAudio | null
 }
 
 export interface PeerTransportOptions {

@@ -4,7 +4,8 @@
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js'
 import type { FrameTransport } from './frame-sender'
-import type { PeerFactory, SignalData } from './peer-transport'
+import { tuneOpus } from './opus-sdp'
+import type { PeerAudio, PeerFactory, SignalData } from './peer-transport'
 
 /** simple-peer's private fields that we rely on, typed once here. */
 interface SimplePeerInternals {
@@ -29,9 +30,11 @@ export function createSimplePeerFactory(
       trickle: true,
       // Explicit: simple-peer's default contacts public STUN servers.
       config: { iceServers, iceTransportPolicy },
+      sdpTransform: tuneOpus,
       ...extra,
     })
     const internals = peer as unknown as SimplePeerInternals
+    const audio = internals._pc ? audioSlot(internals._pc, initiator) : null
     // Messages are read from the channel itself: simple-peer hands them through a stream
     // whose deferred callbacks (setTimeout-based in its browser bundle) queued a late
     // joiner's hundred chunks behind one another. Its stream is drained and ignored.
@@ -77,6 +80,7 @@ export function createSimplePeerFactory(
         return internals._pc ?? null
       },
       restartIce: () => restartIce(peer, internals, initiator),
+      audio,
     }
   }
 }
@@ -93,6 +97,36 @@ function restartIce(peer: SimplePeer.Instance, internals: SimplePeerInternals, i
   internals._isNegotiating = false
   if (initiator) pc.restartIce()
   internals.negotiate()
+}
+
+/**
+ * One sendrecv audio transceiver in the first offer. simple-peer starts its offer on a later
+ * tick, so the dialler's transceiver is in it. On the answering side the offer's audio section
+ * creates a recvonly transceiver during setRemoteDescription (the 'track' event fires then,
+ * before simple-peer asks for the answer): turning it sendrecv puts sending in the answer.
+ */
+function audioSlot(pc: RTCPeerConnection, initiator: boolean): PeerAudio | null {
+  if (typeof pc.addTransceiver !== 'function') return null
+  let transceiver: RTCRtpTransceiver | null = null
+  let wanted: MediaStreamTrack | null = null
+  if (initiator) transceiver = pc.addTransceiver('audio', { direction: 'sendrecv' })
+  else {
+    pc.addEventListener('track', (event) => {
+      if (transceiver || event.track.kind !== 'audio') return
+      transceiver = event.transceiver
+      transceiver.direction = 'sendrecv'
+      // A track chosen before the offer arrived (replaceTrack needs no negotiation).
+      if (wanted) void transceiver.sender.replaceTrack(wanted).catch(() => {})
+    })
+  }
+  return {
+    async setTrack(track) {
+      wanted = track
+      if (!transceiver || pc.signalingState === 'closed') return
+      await transceiver.sender.replaceTrack(track)
+    },
+    remoteTrack: () => transceiver?.receiver.track ?? null,
+  }
 }
 
 function channelTransport(channel: RTCDataChannel): FrameTransport {

@@ -16,6 +16,8 @@ export interface RemoteCursor {
   y: number
   name: string
   color: string
+  /** In voice and speaking now: the cursor gets a ring. */
+  speaking?: boolean
 }
 
 /** What the active tool wants drawn above the board (board coordinates). */
@@ -436,6 +438,14 @@ export class BoardRenderer {
     context.fillRect(x + 10, y + 16, width, 18)
     context.fillStyle = '#ffffff'
     context.fillText(cursor.name, x + 15, y + 29)
+    if (cursor.speaking) {
+      context.strokeStyle = cursor.color
+      context.lineWidth = 2
+      context.beginPath()
+      context.arc(x + 4, y + 8, 13, 0, Math.PI * 2)
+      context.stroke()
+      context.strokeRect(x + 7, y + 13, width + 6, 24)
+    }
   }
 }
 

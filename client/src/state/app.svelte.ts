@@ -35,19 +35,26 @@ import { ShapeTool } from '../tools/shape-tool'
 import { shortcutFor, type ShortcutAction } from '../tools/shortcuts'
 import { TextTool } from '../tools/text-tool'
 import type { Tool, ToolName } from '../tools/tool'
+import { VOICE_OFF, type VoiceChat, type VoiceSnapshot } from '../voice/voice-chat'
 import { saveIdentity, type Identity } from './identity'
-import { readCursor, readUser } from './presence'
+import { readCursor, readUser, readVoice, type VoiceState } from './presence'
 import { createToolContext } from './tool-context'
 
 export { TOOL_SHORTCUT } from '../tools/shortcuts'
 export type { ExportKind } from '../export/download'
 export type { ToolName } from '../tools/tool'
+export type { VoiceSnapshot } from '../voice/voice-chat'
+
+/** Held to talk while push-to-talk is on: top-left, free of tool shortcuts and text. */
+export const PUSH_TO_TALK_KEY = '`'
 
 export interface Participant {
   id: string
   name: string
   color: string
   state: LinkState
+  /** Their published voice state; null when not known (not joined, or an old client). */
+  voice: VoiceState | null
 }
 
 export interface AppDeps {
@@ -55,6 +62,7 @@ export interface AppDeps {
   awareness: Awareness
   mesh: PeerMesh
   docSync: DocSync
+  voice: VoiceChat
   identity: Identity
   link: string
   storage: Storage | null
@@ -114,6 +122,7 @@ export class AppState {
   problem = $state<string | null>(null)
   busy = $state<string | null>(null)
   exportBackground = $state(true)
+  voice = $state<VoiceSnapshot>(VOICE_OFF)
 
   constructor(deps: AppDeps) {
     this.#deps = deps
@@ -142,9 +151,12 @@ export class AppState {
       hand: this.#hand,
     }
 
+    this.voice = deps.voice.snapshot
+    deps.voice.onChange((snapshot) => (this.voice = snapshot))
     deps.awareness.on('change', () => {
       this.#refreshParticipants()
       this.#renderer?.invalidateOverlay()
+      deps.voice.refresh()
     })
     const undoManager = deps.board.undoManager
     const refreshUndo = () => {
@@ -189,6 +201,7 @@ export class AppState {
   onPeersChanged(peers: PeerInfo[]): void {
     this.#peers = peers
     this.#refreshParticipants()
+    this.#deps.voice.refresh()
   }
 
   markNetworkSettled(): void {
@@ -330,6 +343,7 @@ export class AppState {
       return true
     }
     if (isTyping(event.target)) return false
+    if (this.#voiceKey(event, true)) return true
     const action = shortcutFor(event)
     if (!action) return false
     this.#run(action)
@@ -338,6 +352,58 @@ export class AppState {
 
   onKeyUp(event: KeyboardEvent): void {
     if (event.key === ' ') this.#space = false
+    if (event.key === PUSH_TO_TALK_KEY) this.#deps.voice.talk(false)
+  }
+
+  /** The window lost focus: a held push-to-talk key's release will never arrive. */
+  onBlur(): void {
+    this.#deps.voice.talk(false)
+  }
+
+  joinVoice(): Promise<void> {
+    return this.#deps.voice.join()
+  }
+
+  leaveVoice(): void {
+    this.#deps.voice.leave()
+  }
+
+  setMuted(muted: boolean): void {
+    this.#deps.voice.setMuted(muted)
+  }
+
+  setPushToTalk(enabled: boolean): void {
+    this.#deps.voice.setPushToTalk(enabled)
+  }
+
+  selectMicrophone(id: string): Promise<void> {
+    return this.#deps.voice.selectMicrophone(id)
+  }
+
+  setPeerVolume(peerId: string, volume: number): void {
+    this.#deps.voice.setPeerVolume(peerId, volume)
+  }
+
+  setPeerMuted(peerId: string, muted: boolean): void {
+    this.#deps.voice.setPeerMuted(peerId, muted)
+  }
+
+  dismissVoiceError(): void {
+    this.#deps.voice.dismissError()
+  }
+
+  /** M toggles mute and the push-to-talk key talks, only while in voice. */
+  #voiceKey(event: KeyboardEvent, down: boolean): boolean {
+    if (this.voice.status !== 'on' || event.ctrlKey || event.metaKey || event.altKey) return false
+    if (event.key === PUSH_TO_TALK_KEY && this.voice.pushToTalk) {
+      if (!event.repeat) this.#deps.voice.talk(down)
+      return true
+    }
+    if (down && !event.repeat && event.key.toLowerCase() === 'm' && !event.shiftKey) {
+      this.#deps.voice.toggleMute()
+      return true
+    }
+    return false
   }
 
   /** The text editor's content changed (typing). */
@@ -518,14 +584,18 @@ export class AppState {
       .filter((peer) => peer.inRoom || peer.state === 'connected' || peer.state === 'reconnecting')
       .map((peer) => {
         let user = null
+        let voice = null
         for (const client of docSync.peer(peer.id)?.clients ?? []) {
-          user ??= readUser(awareness.getStates().get(client))
+          const state = awareness.getStates().get(client)
+          user ??= readUser(state)
+          voice ??= readVoice(state)
         }
         return {
           id: peer.id,
           name: user?.name ?? 'Joining…',
           color: user?.color ?? '#868e96',
           state: peer.state,
+          voice,
         }
       })
   }

@@ -9,13 +9,30 @@ export interface PresenceState {
   user: Identity
   cursor: { x: number; y: number } | null
   tool: string
-  voice: { on: boolean; muted: boolean; speaking: boolean }
+  voice: VoiceState
 }
 
 export function readUser(state: unknown): Identity | null {
   if (typeof state !== 'object' || state === null) return null
   const user = (state as { user?: unknown }).user
   return isIdentity(user) ? user : null
+}
+
+export interface VoiceState {
+  on: boolean
+  muted: boolean
+  speaking: boolean
+}
+
+export function readVoice(state: unknown): VoiceState | null {
+  if (typeof state !== 'object' || state === null) return null
+  const voice = (state as { voice?: unknown }).voice
+  if (typeof voice !== 'object' || voice === null) return null
+  const { on, muted, speaking } = voice as Record<string, unknown>
+  if (typeof on !== 'boolean' || typeof muted !== 'boolean' || typeof speaking !== 'boolean') {
+    return null
+  }
+  return { on, muted, speaking }
 }
 
 export function readCursor(state: unknown): RemoteCursor | null {
@@ -32,5 +49,5 @@ export function readCursor(state: unknown): RemoteCursor | null {
   ) {
     return null
   }
-  return { x, y, name: user.name, color: user.color }
+  return { x, y, name: user.name, color: user.color, speaking: readVoice(state)?.speaking === true }
 }
