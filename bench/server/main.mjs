@@ -34,8 +34,8 @@ const settings = {
   maxSeconds: arg('max-seconds', quick ? 5 : 8),
   /** In-flight signals per worker in the closed-loop (ceiling) phase. */
   window: arg('window', 200),
-  connectConcurrency: 250,
-  joinConcurrency: 500,
+  connectConcurrency: 100,
+  joinConcurrency: 200,
 }
 const TARGETS = { sockets: 10_000, rooms: 2500, p99Ms: 50, atRate: 2000, maxFloorRatio: 1.5 }
 /** Past this the run stops everything it started. */
@@ -176,6 +176,7 @@ async function measure(kind) {
   )
   const connectS = (Date.now() - connectStart) / 1000
   const connected = connects.reduce((sum, r) => sum + r.connected, 0)
+  const connectErrors = connects.map((r) => r.errors)
   log(`${kind}: ${connected} connected in ${connectS.toFixed(1)} s; joining`)
 
   const joinStart = Date.now()
@@ -219,6 +220,7 @@ async function measure(kind) {
     socketsHeld: connected,
     socketsSeenByServer: serverSockets,
     connectFailures: settings.sockets - connected,
+    connectErrorsPerWorker: connectErrors,
     connectsPerSecond: round(connected / connectS, 0),
     joined,
     joinFailures: connected - joined,

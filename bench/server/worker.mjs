@@ -39,13 +39,24 @@ async function connect({ url, roomIds, perRoom, concurrency }) {
   rooms = roomIds.map(() => [])
   const slots = roomIds.flatMap((_, room) => Array.from({ length: perRoom }, () => room))
   let failed = 0
+  /** @type {Record<string, number>} */
+  const errors = {}
   const started = performance.now()
   await pool(slots, concurrency, async (room) => {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true })
+    // A starved load generator must not turn into connect timeouts that the server never caused.
+    const socket = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      timeout: 60_000,
+    })
     socket.on('signal', (event) => onSignal?.(event.data))
     const ok = await new Promise((resolve) => {
       socket.once('connect', () => resolve(true))
-      socket.once('connect_error', () => resolve(false))
+      socket.once('connect_error', (error) => {
+        errors[error.message] = (errors[error.message] ?? 0) + 1
+        resolve(false)
+      })
     })
     if (ok) rooms[room]?.push({ socket, self: null })
     else {
@@ -53,7 +64,7 @@ async function connect({ url, roomIds, perRoom, concurrency }) {
       socket.close()
     }
   })
-  return { connected: slots.length - failed, failed, ms: performance.now() - started }
+  return { connected: slots.length - failed, failed, errors, ms: performance.now() - started }
 }
 
 /** @param {{ roomIds: string[], concurrency: number }} job */
