@@ -148,8 +148,9 @@ export function createSignalingServer(
     const request = joinRequestSchema.safeParse(payload)
     if (!request.success) return invalid(request.error)
     const { room, peer, token } = request.data
-    const stats = registry.stats()
-    if (stats.rooms >= config.limits.maxRooms && registry.socketsIn(room).length === 0) {
+    // Only a join that would create a room counts against the cap; full servers keep serving
+    // the boards they have.
+    if (registry.stats().rooms >= config.limits.maxRooms && registry.socketsIn(room).length === 0) {
       return failure('server-full', 'This server holds as many boards as it can. Try later.')
     }
     // Read before the registry changes, so a failing clock cannot leave a half-done join.
@@ -223,7 +224,10 @@ export function createSignalingServer(
     let answer: A | ErrorAck
     try {
       if (limiters.get(socket.id)?.allow(event, clock()) === false) {
-        answer = failure('rate-limited', `Too many ${event} requests. Slow down and retry.`)
+        answer = failure(
+          'rate-limited',
+          `Rate limited: too many ${event} requests from this connection. Retrying shortly.`,
+        )
       } else {
         answer =
           args.length > 1

@@ -90,6 +90,16 @@ export class SocketSignaling implements Signaling {
     socket.on('connect_error', (error: Error & { data?: unknown }) => {
       if (CONNECT_REFUSALS.has(error.message) && isErrorAck(error.data)) {
         events.status('rejected', error.data)
+        // Socket.IO does not retry a refusal by the server's middleware on its own; a full
+        // server frees up, so try again later, at a random moment so refused tabs spread out.
+        if (!socket.active) {
+          setTimeout(
+            () => {
+              if (this.#socket === socket && !socket.active) socket.connect()
+            },
+            5000 + Math.random() * 10_000,
+          )
+        }
       }
     })
     socket.on('server-shutdown', (notice) => {
