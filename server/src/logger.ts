@@ -7,22 +7,6 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void
 }
 
-type Level = 'info' | 'warn' | 'error'
-
-export function createJsonLogger(
-  write: (line: string, level: Level) => void = writeConsole,
-): Logger {
-  const log = (level: Level, msg: string, fields?: Record<string, unknown>): void => {
-    const entry = { time: new Date().toISOString(), level, msg, ...fields }
-    write(JSON.stringify(entry, serializeErrors), level)
-  }
-  return {
-    info: (msg, fields) => log('info', msg, fields),
-    warn: (msg, fields) => log('warn', msg, fields),
-    error: (msg, fields) => log('error', msg, fields),
-  }
-}
-
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
@@ -39,7 +23,7 @@ export function createPinoLogger(
     {
       level,
       base: { service: 'peerboard-signaling' },
-      // Error fields under any name come out with name, message and stack, not `{}`.
+      // Errors go under `error`; this keeps their type, message and stack (JSON gives `{}`).
       serializers: { error: pino.stdSerializers.err },
     },
     destination,
@@ -55,16 +39,4 @@ export const silentLogger: Logger = {
   info: () => {},
   warn: () => {},
   error: () => {},
-}
-
-function writeConsole(line: string, level: Level): void {
-  if (level === 'info') console.log(line)
-  else console.error(line)
-}
-
-// JSON.stringify turns an Error into `{}`, which would hide exactly what we need when it fails.
-function serializeErrors(_key: string, value: unknown): unknown {
-  if (value instanceof Error)
-    return { name: value.name, message: value.message, stack: value.stack }
-  return value
 }
