@@ -17,6 +17,8 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     proxy: {
+      // No changeOrigin: the proxy keeps the browser's Host header, so the server's default
+      // same-origin check (Origin host = Host) passes for pages served by Vite.
       '/socket.io': { target: `http://127.0.0.1:${signalingPort}`, ws: true },
     },
   },

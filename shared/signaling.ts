@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'not-joined'
   | 'unknown-peer'
   | 'too-large'
+  | 'too-many-connections'
+  | 'server-full'
 
 export interface ErrorAck {
   ok: false
@@ -54,6 +56,14 @@ export interface PeerEvent {
   peer: string
 }
 
+/**
+ * The server is about to stop. Clients should reconnect (elsewhere, behind a load balancer) at a
+ * random moment within `reconnectWithinMs`, so they do not all arrive at once.
+ */
+export interface ShutdownNotice {
+  reconnectWithinMs: number
+}
+
 export interface SignalEvent {
   from: string
   data: string
@@ -73,4 +83,5 @@ export interface ServerToClientEvents {
   'peer-joined': (event: PeerEvent) => void
   'peer-left': (event: PeerEvent) => void
   signal: (event: SignalEvent) => void
+  'server-shutdown': (event: ShutdownNotice) => void
 }

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_PEERS } from '../../shared/limits.js'
 import { findPackageRoot, loadConfig } from './config.js'
+import { DEFAULT_LIMITS } from './limits.js'
 
 describe('loadConfig', () => {
   it('has defaults that work on a LAN and use no third-party servers', () => {
@@ -40,7 +41,8 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://redis.internal:6379/0',
       CLIENT_DIR: 'some/dir',
     })
-    expect(config).toEqual({
+    // The limits and operations settings have their own tests below.
+    expect(config).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
       maxPeers: 4,
@@ -94,6 +96,58 @@ describe('loadConfig', () => {
   it('requires TURN_SECRET with TURN_URLS and checks their scheme', () => {
     expect(() => loadConfig({ TURN_URLS: 'turn:t.test' })).toThrow(/TURN_SECRET/)
     expect(() => loadConfig({ TURN_URLS: 'stun:t.test', TURN_SECRET: 's' })).toThrow(/TURN_URLS/)
+  })
+})
+
+describe('loadConfig: limits and operations', () => {
+  it('defaults to LAN-friendly limits, same-origin sockets and info logs', () => {
+    const config = loadConfig({})
+    expect(config.limits).toEqual(DEFAULT_LIMITS)
+    expect(config).toMatchObject({ allowedOrigins: null, trustProxy: false, logLevel: 'info' })
+  })
+
+  it('reads every limit and operations variable', () => {
+    const config = loadConfig({
+      JOIN_RATE_PER_MIN: '6',
+      JOIN_BURST: '2',
+      SIGNAL_RATE_PER_S: '5',
+      SIGNAL_BURST: '20',
+      MAX_CONNECTIONS_PER_IP: '3',
+      MAX_CONNECTIONS: '40',
+      MAX_ROOMS: '9',
+      ALLOWED_ORIGINS: 'https://Board.example.org:443/, http://10.0.0.2:3000',
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_DRAIN_MS: '500',
+    })
+    expect(config.limits).toEqual({
+      joinPerMinute: 6,
+      joinBurst: 2,
+      signalPerSecond: 5,
+      signalBurst: 20,
+      maxConnectionsPerIp: 3,
+      maxConnections: 40,
+      maxRooms: 9,
+    })
+    expect(config).toMatchObject({
+      allowedOrigins: ['https://board.example.org', 'http://10.0.0.2:3000'],
+      trustProxy: true,
+      logLevel: 'warn',
+      shutdownDrainMs: 500,
+    })
+    expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*'])
+  })
+
+  it.each([
+    ['SIGNAL_RATE_PER_S', '0'],
+    ['MAX_CONNECTIONS', 'many'],
+    ['ALLOWED_ORIGINS', 'board.example.org'],
+    ['ALLOWED_ORIGINS', 'https://board.example.org/path'],
+    ['TRUST_PROXY', 'maybe'],
+    ['LOG_LEVEL', 'verbose'],
+    ['SHUTDOWN_DRAIN_MS', '60000'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(name)
   })
 })
 

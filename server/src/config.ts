@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_MAX_PEERS } from '../../shared/limits.js'
+import { DEFAULT_LIMITS, type LimitsConfig } from './limits.js'
+import { LOG_LEVELS, type LogLevel } from './logger.js'
+import { normalizeOrigin } from './origin.js'
 
 export interface ServerConfig {
   port: number
@@ -14,6 +17,15 @@ export interface ServerConfig {
   /** Several processes share rooms through this Redis; one process keeps them in memory. */
   redisUrl: string | undefined
   clientDir: string
+  /** Rate limits and caps (server/src/limits.ts). */
+  limits: LimitsConfig
+  /** Origins that may open a signaling socket; null means the page's own origin only. */
+  allowedOrigins: string[] | null
+  /** Take the client address from X-Forwarded-For (set only behind a reverse proxy). */
+  trustProxy: boolean
+  logLevel: LogLevel
+  /** How long clients get after the shutdown notice to move before the server closes. */
+  shutdownDrainMs: number
 }
 
 const MIN_PEERS = 2
@@ -21,6 +33,7 @@ const MAX_PEERS_LIMIT = 64
 const DEFAULT_TURN_TTL_SECONDS = 3600
 // Credentials outlive the TTL once handed out, so a long one defeats the point of ephemeral ones.
 const MAX_TURN_TTL_SECONDS = 86_400
+const DEFAULT_SHUTDOWN_DRAIN_MS = 2000
 
 /**
  * Reads the environment. Every setting has a default that works on a LAN; nothing points at a
@@ -50,7 +63,66 @@ export function loadConfig(env: NodeJS.ProcessEnv): ServerConfig {
       clientDir === undefined
         ? join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'client')
         : resolve(clientDir),
+    limits: readLimits(env),
+    allowedOrigins: readOrigins(env),
+    trustProxy: readBoolean(env, 'TRUST_PROXY'),
+    logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    // Bounded well below the process's own shutdown deadline in main.ts.
+    shutdownDrainMs: readInteger(env, 'SHUTDOWN_DRAIN_MS', DEFAULT_SHUTDOWN_DRAIN_MS, 0, 20_000),
   }
+}
+
+function readLimits(env: NodeJS.ProcessEnv): LimitsConfig {
+  const d = DEFAULT_LIMITS
+  const big = 1_000_000
+  return {
+    joinPerMinute: readInteger(env, 'JOIN_RATE_PER_MIN', d.joinPerMinute, 1, big),
+    joinBurst: readInteger(env, 'JOIN_BURST', d.joinBurst, 1, big),
+    signalPerSecond: readInteger(env, 'SIGNAL_RATE_PER_S', d.signalPerSecond, 1, big),
+    signalBurst: readInteger(env, 'SIGNAL_BURST', d.signalBurst, 1, big),
+    maxConnectionsPerIp: readInteger(env, 'MAX_CONNECTIONS_PER_IP', d.maxConnectionsPerIp, 1, big),
+    maxConnections: readInteger(env, 'MAX_CONNECTIONS', d.maxConnections, 1, big),
+    maxRooms: readInteger(env, 'MAX_ROOMS', d.maxRooms, 1, big),
+  }
+}
+
+/** A comma list of origins (`https://board.example.org`), or `*` for any. */
+function readOrigins(env: NodeJS.ProcessEnv): string[] | null {
+  const raw = read(env, 'ALLOWED_ORIGINS')
+  if (raw === undefined) return null
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+\/?$/.test(origin)) {
+      throw new Error(
+        `ALLOWED_ORIGINS has an invalid origin "${origin}" (expected http(s)://host[:port] or *)`,
+      )
+    }
+  }
+  return origins.map((origin) => (origin === '*' ? origin : normalizeOrigin(origin)))
+}
+
+function readBoolean(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = read(env, name)?.toLowerCase()
+  if (raw === undefined) return false
+  if (['1', 'true', 'yes'].includes(raw)) return true
+  if (['0', 'false', 'no'].includes(raw)) return false
+  throw new Error(`${name} must be true or false, got "${raw}"`)
+}
+
+function readChoice<T extends string>(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  const choice = choices.find((candidate) => candidate === raw)
+  if (choice === undefined) throw new Error(`${name} must be one of ${choices.join(', ')}`)
+  return choice
 }
 
 /**

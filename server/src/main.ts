@@ -1,17 +1,18 @@
 import { createApp } from './app.js'
 import { connectCluster, type Cluster } from './cluster.js'
 import { loadConfig, type ServerConfig } from './config.js'
-import { createJsonLogger } from './logger.js'
+import { createPinoLogger, type Logger } from './logger.js'
 
-const SHUTDOWN_GRACE_MS = 5000
-
-const logger = createJsonLogger()
+/** Past the drain (at most 20 s, see SHUTDOWN_DRAIN_MS), a stuck close gets this much more. */
+const SHUTDOWN_EXTRA_MS = 5000
 
 let config: ServerConfig
+let logger: Logger
 try {
   config = loadConfig(process.env)
+  logger = createPinoLogger(config.logLevel)
 } catch (error) {
-  logger.error(error instanceof Error ? error.message : String(error))
+  createPinoLogger().error(error instanceof Error ? error.message : String(error))
   process.exit(1)
 }
 
@@ -48,8 +49,8 @@ const shutdown = (signal: NodeJS.Signals): void => {
   setTimeout(() => {
     logger.error('shutdown took too long, exiting')
     process.exit(1)
-  }, SHUTDOWN_GRACE_MS).unref()
-  app.close().then(
+  }, config.shutdownDrainMs + SHUTDOWN_EXTRA_MS).unref()
+  app.shutdown().then(
     () => process.exit(0),
     (error: unknown) => {
       logger.error('shutdown failed', { error })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join as joinPath } from 'node:path'
 import { io as connectSocket, type Socket } from 'socket.io-client'
 import { createApp, type App, type AppDeps } from '../../server/src/app.js'
-import type { ServerConfig } from '../../server/src/config.js'
+import { loadConfig, type ServerConfig } from '../../server/src/config.js'
 import { silentLogger } from '../../server/src/logger.js'
 import type {
   ClientToServerEvents,
@@ -56,6 +56,8 @@ export async function startServer(
   writeFileSync(joinPath(root, 'package.json'), JSON.stringify({ secret: SECRET_MARKER }))
 
   const config: ServerConfig = {
+    // The defaults of every setting not named here (limits, origins, …), as in production.
+    ...loadConfig({}),
     port: 0,
     host: '127.0.0.1',
     maxPeers: 8,

@@ -267,3 +267,33 @@ async function expireHeartbeatOf(node: Node): Promise<void> {
     await client.close()
   }
 }
+
+describe('a graceful shutdown', () => {
+  it('tells only its own clients, ends its memberships for the others and closes its Redis connections', async () => {
+    const [one, two] = await startNodes(2, { shutdownDrainMs: 0 })
+    const a = await one!.server.connect()
+    const b = await two!.server.connect()
+    await joinOk(a, { room: 'board' })
+    const leaving = await joinOk(b, { room: 'board' })
+    const notices: string[] = []
+    a.on('server-shutdown', () => notices.push('a'))
+    b.on('server-shutdown', () => notices.push('b'))
+    let clusterClosed = false
+    const closeCluster = two!.cluster.close
+    two!.cluster.close = async () => {
+      clusterClosed = true
+      await closeCluster()
+    }
+    const gone = disconnected(b)
+
+    await two!.server.app.shutdown()
+
+    expect(clusterClosed).toBe(true)
+    await gone
+    await until(() => one!.server.heard(a).left.length === 1, 10_000)
+    expect(one!.server.heard(a).left).toEqual([leaving.self])
+    // A notice sent to every node would have been published before the peer-left `a` heard.
+    await flush(a)
+    expect(notices).toEqual(['b'])
+  })
+})

@@ -39,6 +39,8 @@ export interface SocketSignalingOptions {
 }
 
 const RETRYABLE: ReadonlySet<string> = new Set(['rate-limited'])
+/** Refusals at connection time; Socket.IO keeps reconnecting with backoff after them. */
+const CONNECT_REFUSALS: ReadonlySet<string> = new Set(['too-many-connections', 'server-full'])
 
 export class SocketSignaling implements Signaling {
   readonly self = randomId(16)
@@ -85,6 +87,33 @@ export class SocketSignaling implements Signaling {
     }
 
     socket.on('connect', join)
+    socket.on('connect_error', (error: Error & { data?: unknown }) => {
+      if (CONNECT_REFUSALS.has(error.message) && isErrorAck(error.data)) {
+        events.status('rejected', error.data)
+        // Socket.IO does not retry a refusal by the server's middleware on its own; a full
+        // server frees up, so try again later, at a random moment so refused tabs spread out.
+        if (!socket.active) {
+          setTimeout(
+            () => {
+              if (this.#socket === socket && !socket.active) socket.connect()
+            },
+            5000 + Math.random() * 10_000,
+          )
+        }
+      }
+    })
+    socket.on('server-shutdown', (notice) => {
+      // The server is going away: leave now and come back at a random moment in the window it
+      // names, so a whole node's clients do not reconnect (to the next node) at once.
+      const windowMs = typeof notice?.reconnectWithinMs === 'number' ? notice.reconnectWithinMs : 0
+      socket.disconnect()
+      setTimeout(
+        () => {
+          if (this.#socket === socket) socket.connect()
+        },
+        Math.random() * Math.min(Math.max(windowMs, 0), 60_000),
+      )
+    })
     socket.on('disconnect', () => {
       this.#joined = false
       events.status('offline')
@@ -112,6 +141,16 @@ export class SocketSignaling implements Signaling {
     this.#socket = null
     this.#joined = false
   }
+}
+
+function isErrorAck(value: unknown): value is ErrorAck {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { ok?: unknown }).ok === false &&
+    typeof (value as { error?: unknown }).error === 'string' &&
+    typeof (value as { message?: unknown }).message === 'string'
+  )
 }
 
 function isPeerEvent(event: unknown): event is { peer: string } {
