@@ -16,7 +16,7 @@ const OTHER = 'qqqqqqqqqqqqqqqqqqqqqq'
 interface Envelope {
   c: string
   n: number
-  s: SignalData
+  s: SignalData | SignalData[]
 }
 
 class FakeSignaling implements Signaling {
