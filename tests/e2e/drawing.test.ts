@@ -10,6 +10,7 @@ import {
   inkPixels,
   waitForConnected,
   waitForInk,
+  zigzag,
 } from '../helpers/browser'
 import { freePort } from '../helpers/ports'
 import { startServer } from '../helpers/server-process'
@@ -20,14 +21,6 @@ const session = useSession()
 const person = (url?: string) => session.person(url)
 
 /** A zigzag in the upper middle of the board, clear of the panels. */
-const zigzag: [number, number][] = [
-  [300, 150],
-  [360, 230],
-  [420, 150],
-  [480, 230],
-  [540, 150],
-]
-
 describe('drawing together', () => {
   it('gives a new board a link with a room id and a key, and joins it from the link', async () => {
     const a = await person()

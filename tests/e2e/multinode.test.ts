@@ -12,6 +12,7 @@ import {
   waitForConnected,
   waitForInk,
   type BoardPage,
+  zigzag,
 } from '../helpers/browser'
 import { freePort } from '../helpers/ports'
 import { startRedis, type RedisServer } from '../helpers/redis'
@@ -45,14 +46,6 @@ async function person(url: string): Promise<BoardPage> {
   people.push(opened)
   return opened
 }
-
-const zigzag: [number, number][] = [
-  [300, 150],
-  [360, 230],
-  [420, 150],
-  [480, 230],
-  [540, 150],
-]
 
 describe('two signaling processes', () => {
   it('connects a person on node 1 with a person on node 2, and they draw together', async () => {

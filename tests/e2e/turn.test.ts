@@ -13,6 +13,7 @@ import {
   waitForConnected,
   waitForInk,
   type BoardPage,
+  zigzag,
 } from '../helpers/browser'
 import { startCoturn, type Coturn } from '../helpers/coturn'
 import { freePort } from '../helpers/ports'
@@ -81,14 +82,6 @@ function selectedPair(page: Page): Promise<SelectedPair | null> {
     }
   })
 }
-
-const zigzag: [number, number][] = [
-  [300, 150],
-  [360, 230],
-  [420, 150],
-  [480, 230],
-  [540, 150],
-]
 
 describe('TURN relay', () => {
   it('connects two relay-only pages through coturn and syncs the board', async () => {

@@ -49,6 +49,15 @@ export async function waitForConnected(page: Page, count: number, timeout = 20_0
 }
 
 /** Draws a stroke with the real mouse through `points` (CSS pixels relative to the board). */
+/** A five-point stroke across the middle of a default-sized board (page coordinates). */
+export const zigzag: [number, number][] = [
+  [300, 150],
+  [360, 230],
+  [420, 150],
+  [480, 230],
+  [540, 150],
+]
+
 export async function drawStroke(
   page: Page,
   points: readonly [number, number][],
