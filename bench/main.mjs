@@ -17,6 +17,7 @@ import { build } from 'vite'
 import { measureBigBoard } from './lib/bigboard.mjs'
 import { launchBrowser } from './lib/browser.mjs'
 import { measureLateJoin } from './lib/latejoin.mjs'
+import { machineFacts } from './lib/machine.mjs'
 import { freePort, httpOk, startNodeProcess, startStaticAndRelay, tcpOpen } from './lib/servers.mjs'
 import { aggregateSetup, measureSetup } from './lib/setup.mjs'
 import { round, summarize } from './lib/stats.mjs'
@@ -239,11 +240,7 @@ async function main() {
     date: new Date().toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
     machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? null,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      platform: `${os.platform()} ${os.release()}`,
-      node: process.version,
+      ...machineFacts(),
       chromium: browser.version(),
       // Other work on this machine skews every number: the 1-minute load average around the run.
       loadAverageAtStart: round(loadAtStart, 2),

@@ -18,6 +18,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from '../../tests/helpers/chromium.mjs'
 import { round, summarize } from '../lib/stats.mjs'
+import { machineFacts } from '../lib/machine.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const arg = (/** @type {string} */ name, /** @type {number} */ fallback) => {
@@ -290,11 +291,7 @@ async function main() {
     date: new Date().toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
     machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model ?? null,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      platform: `${os.platform()} ${os.release()}`,
-      node: process.version,
+      ...machineFacts(),
       openFilesLimit: process.env.PEERBOARD_BENCH_NOFILE ?? null,
       loadAverageAtStart: round(loadAtStart, 2),
       loadAverageAtEnd: round(os.loadavg()[0] ?? 0, 2),
