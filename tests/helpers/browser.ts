@@ -8,11 +8,15 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs'
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH }
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run npm test (it installs it)`)
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    headless: true,
+  })
 }
 
 export async function newPerson(browser: Browser): Promise<BrowserContext> {

@@ -16,14 +16,15 @@ export interface Session {
   person(url?: string): Promise<BoardPage>
 }
 
-export function useSession(): Session {
+/** `browserArgs`: extra Chromium flags for this file's browser (e.g. a fake microphone file). */
+export function useSession(options: { browserArgs?: () => string[] } = {}): Session {
   let server: ServerProcess | undefined
   let browser: Browser | undefined
   const contexts: BrowserContext[] = []
 
   beforeAll(async () => {
     server = await startServer(await freePort())
-    browser = await launchBrowser()
+    browser = await launchBrowser(options.browserArgs?.() ?? [])
   })
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close().catch(() => undefined)

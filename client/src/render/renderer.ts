@@ -106,6 +106,8 @@ export class BoardRenderer {
   }
 
   resize(width: number, height: number, devicePixelRatio: number): void {
+    // Setting a canvas's size clears it, even to the same size: skip what changes nothing.
+    if (width === this.#width && height === this.#height && devicePixelRatio === this.#dpr) return
     this.#width = width
     this.#height = height
     this.#dpr = devicePixelRatio
@@ -115,9 +117,13 @@ export class BoardRenderer {
     }
     this.#buffer.width = Math.max(1, Math.round(width * (1 + 2 * MARGIN) * devicePixelRatio))
     this.#buffer.height = Math.max(1, Math.round(height * (1 + 2 * MARGIN) * devicePixelRatio))
-    // Resizing a canvas clears it.
     Object.assign(this.#blank, { buffer: true, screen: true, overlay: true })
-    this.invalidateDocument()
+    this.#documentDirty = 'full'
+    this.#overlayDirty = true
+    // Now, not at the next frame: a resize arrives between layout and paint (ResizeObserver),
+    // and waiting would show one blank frame, a flash on every layout shift.
+    this.#cancelFrame()
+    this.#draw()
   }
 
   invalidateDocument(): void {
@@ -154,7 +160,12 @@ export class BoardRenderer {
   destroy(): void {
     this.#unsubscribe.forEach((undo) => undo())
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
+    this.#cancelFrame()
+  }
+
+  #cancelFrame(): void {
     if (this.#frame !== null) (this.#options.cancelFrame ?? cancelAnimationFrame)(this.#frame)
+    this.#frame = null
   }
 
   /** Keeps the cache and the spatial index in step with the model; returns the shape. */
