@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import * as decoding from 'lib0/decoding'
 import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_PRECISION,
@@ -161,6 +162,56 @@ describe('PointEncoder / decodePoints', () => {
     expect(boundaries).toEqual([1, 5, 8, 14])
     expect(() => decodePoints(new Uint8Array([0x10, 4]))).toThrow('truncated point')
     expect(() => decodePoints(new Uint8Array([0x11, 4, 4]))).toThrow('truncated point')
+  })
+
+  it('reads exactly what lib0 reads, on any bytes', () => {
+    // The straightforward decoder over lib0's readVarInt, which decodePoints replaced for speed.
+    const reference = (bytes: Uint8Array): FlatPoints => {
+      if (bytes.length === 0) return []
+      const decoder = decoding.createDecoder(bytes)
+      const header = decoding.readUint8(decoder)
+      if (header >> 4 > 8 || (header & 0b1110) !== 0) throw new Error('bad points header')
+      const pressure = (header & 1) === 1
+      const scale = 2 ** (header >> 4)
+      const points: FlatPoints = []
+      let [x, y, p] = [0, 0, 0]
+      while (decoder.pos < bytes.length) {
+        x += decoding.readVarInt(decoder)
+        y += decoding.readVarInt(decoder)
+        if (pressure) p += decoding.readVarInt(decoder)
+        if (decoder.pos > bytes.length) throw new Error('truncated point')
+        points.push(x / scale, y / scale, pressure ? p / 255 : 0.5)
+      }
+      return points
+    }
+    const outcome = (decode: (bytes: Uint8Array) => FlatPoints, bytes: Uint8Array) => {
+      try {
+        return decode(bytes)
+      } catch {
+        return 'throws'
+      }
+    }
+    const header = fc.constantFrom(0x00, 0x01, 0x10, 0x11, 0x81, 0x02)
+    // Continuation bytes often, so long and overlong varints come up.
+    const body = fc
+      .uint8Array({ maxLength: 40 })
+      .map((b) => b.map((v, i) => (i % 3 ? v | 0x80 : v)))
+    fc.assert(
+      fc.property(header, fc.oneof(fc.uint8Array({ maxLength: 40 }), body), (first, rest) => {
+        const bytes = new Uint8Array([first, ...rest])
+        expect(outcome(decodePoints, bytes)).toEqual(outcome(reference, bytes))
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('refuses coordinates beyond the limit it is given', () => {
+    const bytes = encodePoints([10, -20, 0.5, 30, 5, 0.5], { pressure: false })
+    expect(decodePoints(bytes, 30)).toHaveLength(6)
+    expect(() => decodePoints(bytes, 29)).toThrow('points out of range')
+    expect(() => decodePoints(encodePoints([0, -21, 0.5], { pressure: false }), 20)).toThrow(
+      'points out of range',
+    )
   })
 
   it('rejects headers with unknown bits or precisions', () => {

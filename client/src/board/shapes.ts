@@ -128,11 +128,11 @@ function parseGeometry(value: unknown): ParsedGeometry | null {
       if (!(g.points instanceof Uint8Array) || g.points.length > MAX_POINTS_BYTES) return null
       let points: FlatPoints
       try {
-        points = decodePoints(g.points)
+        points = decodePoints(g.points, MAX_COORDINATE)
       } catch {
         return null
       }
-      if (points.length === 0 || !points.every((v) => Math.abs(v) <= MAX_COORDINATE)) return null
+      if (points.length === 0) return null
       return { type: g.type, points, pressure: hasPressure(g.points) }
     }
     case 'line':
