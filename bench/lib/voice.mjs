@@ -36,7 +36,23 @@ async function armFirstBytes(/** @type {string[]} */ peers) {
     })
     return bytes
   }
-  // Baselines first (the caller waits for them), then the polling runs on in the page.
+  // Audio from the last round may still arrive (a sender stops only once it sees the leave):
+  // bytes counted now would be dated before the click. Wait until nothing arrives for 600 ms.
+  const quietSince = new Map(peers.map((id) => [id, { bytes: -1, at: performance.now() }]))
+  const settleBy = performance.now() + 10_000
+  while (performance.now() < settleBy) {
+    let quiet = true
+    for (const id of peers) {
+      const bytes = await bytesOf(receiverOf(id))
+      const last = /** @type {{bytes: number, at: number}} */ (quietSince.get(id))
+      if (bytes !== last.bytes) quietSince.set(id, { bytes, at: performance.now() })
+      else if (performance.now() - last.at < 600) quiet = false
+      if (bytes !== last.bytes) quiet = false
+    }
+    if (quiet) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  // Baselines next (the caller waits for them), then the polling runs on in the page.
   return Promise.all(
     peers.map(async (id) => {
       const receiver = receiverOf(id)
