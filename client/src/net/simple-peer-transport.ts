@@ -3,7 +3,7 @@
  * point fails in Chromium (`global is not defined`).
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js'
-import type { FrameTransport } from './frame-sender'
+import { HIGH_WATER_BYTES, type FrameTransport } from './frame-sender'
 import { tuneOpus } from './opus-sdp'
 import type { PeerAudio, PeerFactory, SignalData } from './peer-transport'
 
@@ -130,6 +130,9 @@ function audioSlot(pc: RTCPeerConnection, initiator: boolean): PeerAudio | null 
 }
 
 function channelTransport(channel: RTCDataChannel): FrameTransport {
+  // 'bufferedamountlow' fires when the queue falls to this. At 0 (the default) a large send
+  // waits for the queue to run dry before refilling it: a stall in every megabyte.
+  channel.bufferedAmountLowThreshold = HIGH_WATER_BYTES / 4
   return {
     send: (data) => channel.send(data as Uint8Array<ArrayBuffer>),
     get bufferedAmount() {
