@@ -73,6 +73,8 @@ export class BoardRenderer {
   #bufferView = { x: 0, y: 0, zoom: 1 }
   #settleTimer: ReturnType<typeof setTimeout> | null = null
   readonly #pendingAppends = new Set<string>()
+  /** #pendingAppends in paint order, sorted again only when shapes were added to it. */
+  #appendQueue: Shape[] | null = null
   #overlayDirty = true
   /**
    * Which canvases hold nothing. A canvas's pixels are allocated on its first drawing call,
@@ -108,6 +110,7 @@ export class BoardRenderer {
   resize(width: number, height: number, devicePixelRatio: number): void {
     // Setting a canvas's size clears it, even to the same size: skip what changes nothing.
     if (width === this.#width && height === this.#height && devicePixelRatio === this.#dpr) return
+    const first = this.#width === 0
     this.#width = width
     this.#height = height
     this.#dpr = devicePixelRatio
@@ -118,12 +121,27 @@ export class BoardRenderer {
     this.#buffer.width = Math.max(1, Math.round(width * (1 + 2 * MARGIN) * devicePixelRatio))
     this.#buffer.height = Math.max(1, Math.round(height * (1 + 2 * MARGIN) * devicePixelRatio))
     Object.assign(this.#blank, { buffer: true, screen: true, overlay: true })
-    this.#documentDirty = 'full'
+    if (first) this.#fillProgressively()
+    else this.#documentDirty = 'full'
     this.#overlayDirty = true
     // Now, not at the next frame: a resize arrives between layout and paint (ResizeObserver),
     // and waiting would show one blank frame, a flash on every layout shift.
     this.#cancelFrame()
     this.#draw()
+  }
+
+  /**
+   * The first paint of a board that is already full (a late joiner, a reload) goes through the
+   * append path: bottom to top, a frame budget at a time. Its shapes appear over a few frames
+   * and the page stays responsive; one synchronous paint froze it for half a second and more
+   * on a 10,000-stroke board.
+   */
+  #fillProgressively(): void {
+    this.#centerBuffer()
+    this.#top = null
+    for (const id of this.index.query(this.#bufferArea())) this.#pendingAppends.add(id)
+    this.#appendQueue = null
+    this.#documentDirty = this.#pendingAppends.size > 0 ? 'append' : 'none'
   }
 
   invalidateDocument(): void {
@@ -197,6 +215,7 @@ export class BoardRenderer {
         (!this.#top || compareShapes(this.#top, shape) < 0)
       if (onTop && this.#documentDirty !== 'view') {
         this.#pendingAppends.add(id)
+        this.#appendQueue = null
         this.#documentDirty = 'append'
       } else {
         this.#documentDirty = 'full'
@@ -232,6 +251,7 @@ export class BoardRenderer {
     if (done) {
       this.#documentDirty = 'none'
       this.#pendingAppends.clear()
+      this.#appendQueue = null
     } else {
       this.#schedule()
     }
@@ -244,13 +264,7 @@ export class BoardRenderer {
   #drawDocument(): void {
     if (this.#settleTimer !== null) clearTimeout(this.#settleTimer)
     this.#settleTimer = null
-    const viewport = this.#options.viewport
-    const view = {
-      x: viewport.x - (this.#width * MARGIN) / viewport.zoom,
-      y: viewport.y - (this.#height * MARGIN) / viewport.zoom,
-      zoom: viewport.zoom,
-    }
-    this.#bufferView = view
+    this.#centerBuffer()
     const area = this.#bufferArea()
     const visible: Shape[] = []
     for (const id of this.index.query(area)) {
@@ -279,17 +293,24 @@ export class BoardRenderer {
    * freezing the page. Returns false when some are left for the next frame.
    */
   #drawAppended(started: number): boolean {
-    const added = [...this.#pendingAppends]
-      .map((id) => this.#cache.get(id)?.shape)
-      .filter((shape): shape is Shape => shape !== undefined)
-      .sort(compareShapes)
-    this.#top = added[added.length - 1] ?? this.#top
+    if (!this.#appendQueue) {
+      const sorted = [...this.#pendingAppends]
+        .map((id) => this.#cache.get(id)?.shape)
+        .filter((shape): shape is Shape => shape !== undefined)
+        .sort(compareShapes)
+      this.#top = sorted[sorted.length - 1] ?? this.#top
+      // Highlighters only come through here on a first paint (#fillProgressively).
+      this.#appendQueue = paintOrder(sorted)
+    }
+    const queue = this.#appendQueue
     const area = this.#bufferArea()
     const context = this.#context(this.#buffer)
     this.#applyBufferTransform()
     let painted = 0
-    for (const shape of added) {
+    let next = 0
+    for (; next < queue.length; next++) {
       if (painted > 0 && performance.now() - started > APPEND_BUDGET_MS) break
+      const shape = queue[next] as Shape
       this.#pendingAppends.delete(shape.id)
       const bounds = this.index.bounds(shape.id)
       if (bounds && !intersects(bounds, area)) continue
@@ -297,8 +318,19 @@ export class BoardRenderer {
       this.#blank.buffer = false
       painted++
     }
+    queue.splice(0, next)
     this.#present()
     return this.#pendingAppends.size === 0
+  }
+
+  /** Places the buffer around the current view (MARGIN of the screen beyond each edge). */
+  #centerBuffer(): void {
+    const viewport = this.#options.viewport
+    this.#bufferView = {
+      x: viewport.x - (this.#width * MARGIN) / viewport.zoom,
+      y: viewport.y - (this.#height * MARGIN) / viewport.zoom,
+      zoom: viewport.zoom,
+    }
   }
 
   /** The board area the buffer covers. */
