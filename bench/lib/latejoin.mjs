@@ -148,6 +148,26 @@ async function buildPeerboardBoard(page, count) {
 }
 
 /**
+ * In-page on a Peerboard joiner: waits (every animation frame) until the board is painted in
+ * full; returns when the first ink showed and when painting ended, as absolute times.
+ */
+function paintTimes() {
+  const w = /** @type {any} */ (window)
+  const deadline = performance.now() + 20_000
+  return new Promise((resolve) => {
+    const check = () => {
+      const renderer = w.peerboard.app.renderer
+      if (renderer && renderer.firstInkAt !== null && !renderer.painting) {
+        const origin = performance.timeOrigin
+        resolve({ firstInk: origin + renderer.firstInkAt, allInk: origin + performance.now() })
+      } else if (performance.now() > deadline) resolve(null)
+      else requestAnimationFrame(check)
+    }
+    check()
+  })
+}
+
+/**
  * Joiners one after another against A (y-webrtc: stops after the first failure, which is
  * deterministic there and costs the whole timeout).
  * @param {import('playwright-core').Browser} browser
@@ -171,6 +191,8 @@ async function lateJoiners(browser, system, room, a, aId, count, options) {
         completed = false
         error = String(/** @type {Error} */ (caught).message)
       }
+      const paint =
+        completed && system.kind === 'peerboard' ? await joiner.page.evaluate(paintTimes) : null
       const times = await system.times(joiner.page)
       const link = times?.links[aId]
       const report = await joiner.page.evaluate(joinerReport, { kind: system.kind, peerId: aId })
@@ -196,6 +218,9 @@ async function lateJoiners(browser, system, room, a, aId, count, options) {
             ? link.synced - report.receive.lastBig
             : null,
         lastChunkHandlerMs: report.receive.lastBigHandlerMs,
+        // What the person sees: the board's first ink, and all of it, after the sync.
+        syncedToFirstInkMs: paint && link?.synced ? paint.firstInk - link.synced : null,
+        syncedToAllInkMs: paint && link?.synced ? paint.allInk - link.synced : null,
         // A's side of the same connection: data-channel vs transport bytes sent.
         bytesSentByADataChannel: sent?.channelSent ?? null,
         bytesSentByATransport: sent?.transportSent ?? null,
@@ -226,6 +251,8 @@ function summarizeJoins(joins, timeoutMs) {
     openToFirstChunkMs: summarize(joins.map((j) => j.openToFirstChunkMs)),
     transferMs: summarize(joins.map((j) => j.transferMs)),
     lastChunkToSyncedMs: summarize(joins.map((j) => j.lastChunkToSyncedMs)),
+    syncedToFirstInkMs: summarize(joins.map((j) => j.syncedToFirstInkMs)),
+    syncedToAllInkMs: summarize(joins.map((j) => j.syncedToAllInkMs)),
     bytesReceivedDataChannel: summarize(
       joins.map((j) => j.bytesReceivedDataChannel),
       0,
