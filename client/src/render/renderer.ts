@@ -322,10 +322,10 @@ export class BoardRenderer {
     const area = this.#bufferArea()
     const context = this.#context(this.#buffer)
     this.#applyBufferTransform()
+    const budget = this.#filling ? FILL_BUDGET_MS : APPEND_BUDGET_MS
     let painted = 0
     let next = 0
     for (; next < queue.length; next++) {
-      const budget = this.#filling ? FILL_BUDGET_MS : APPEND_BUDGET_MS
       if (painted > 0 && performance.now() - started > budget) break
       const shape = queue[next] as Shape
       this.#pendingAppends.delete(shape.id)
