@@ -55,6 +55,8 @@ function start(): void {
     onSynced: (peerId) => {
       performance.mark(`peerboard:synced:${peerId}`)
       app?.markNetworkSettled()
+      // The board first, then the link's audio slot, ready before anyone joins voice.
+      mesh.audioTo(peerId)?.prepare()
     },
     onLive: (peerId, payload, append) => {
       if (!board.live.receive(peerId, payload, append)) throw new Error('malformed live stroke')

@@ -299,6 +299,22 @@ describe('voice chat', () => {
     const rest = await Promise.all([1, 2, 3].map(() => session.person(first.page.url())))
     const pages = [first, ...rest].map((p) => p.page)
     for (const page of pages) await waitForConnected(page, 3, 60_000)
+    // Each link negotiates its audio slot once the board is in sync, before anyone joins.
+    for (const page of pages) {
+      await page.waitForFunction(
+        () => {
+          const { mesh } = (window as unknown as { peerboard: PageHandles }).peerboard
+          return mesh.peers().every((peer) =>
+            mesh
+              .connectionTo(peer.id)
+              ?.getTransceivers()
+              .some((t) => t.receiver.track.kind === 'audio' && t.currentDirection === 'sendrecv'),
+          )
+        },
+        null,
+        { timeout: 30_000 },
+      )
+    }
     // The SDP session versions (o= lines) of both descriptions of every connection.
     const versions = (page: Page) =>
       page.evaluate(() => {
@@ -317,7 +333,7 @@ describe('voice chat', () => {
     await Promise.all(pages.map(joinVoice))
     await Promise.all(pages.map(waitInVoice))
     await expectFullyConnected(pages)
-    // No renegotiation happened: every connection is stable on its first offer/answer.
+    // Joining renegotiated nothing: every connection is stable on the offer/answer it had.
     const after = await Promise.all(pages.map(versions))
     expect(after).toEqual(before)
     for (const page of after) for (const [state] of page) expect(state).toBe('stable')

@@ -18,10 +18,18 @@ export interface PeerTransportEvents {
 }
 
 /**
- * The link's one audio slot, negotiated with the connection: voice only swaps the track in it,
- * so joining or leaving voice needs no SDP round trip and cannot collide with the other side.
+ * The link's one audio slot, negotiated once per connection ahead of any voice: voice only
+ * swaps the track in it, so joining or leaving voice needs no SDP round trip and cannot
+ * collide with the other side.
  */
 export interface PeerAudio {
+  /**
+   * Negotiates the slot now (the dialling side offers it; on the other side it arrives with
+   * that offer). Called once the link's board is in sync, so audio never delays the board.
+   */
+  prepare(): void
+  /** Settles once the slot exists on this side (tracks may be set before). */
+  readonly ready: Promise<void>
   /** Sends `track` (null: send nothing) on this link. */
   setTrack(track: MediaStreamTrack | null): Promise<void>
   /** The remote side's audio, once the slot exists (the answerer learns it from the offer). */

@@ -34,7 +34,11 @@ export function createSimplePeerFactory(
       ...extra,
     })
     const internals = peer as unknown as SimplePeerInternals
-    const audio = internals._pc ? audioSlot(internals._pc, initiator) : null
+    const audio = internals._pc
+      ? audioSlot(internals._pc, initiator, () => {
+          if (!peer.destroyed) internals.negotiate()
+        })
+      : null
     // Messages are read from the channel itself: simple-peer hands them through a stream
     // whose deferred callbacks (setTimeout-based in its browser bundle) queued a late
     // joiner's hundred chunks behind one another. Its stream is drained and ignored.
@@ -100,26 +104,45 @@ function restartIce(peer: SimplePeer.Instance, internals: SimplePeerInternals, i
 }
 
 /**
- * One sendrecv audio transceiver in the first offer. simple-peer starts its offer on a later
- * tick, so the dialler's transceiver is in it. On the answering side the offer's audio section
- * creates a recvonly transceiver during setRemoteDescription (the 'track' event fires then,
- * before simple-peer asks for the answer): turning it sendrecv puts sending in the answer.
+ * One sendrecv audio transceiver per link, negotiated right after the board is in sync rather
+ * than in the first offer: an audio section there cost about 200 ms of every link's setup on
+ * a 2-core machine (2-peer setup p50 730 ms without it, 900-1,000 with it), time in which the
+ * board could not sync. `prepare()` on the dialler adds the transceiver and lets simple-peer
+ * offer again; only the dialler ever offers, so the two sides cannot collide (no glare). On
+ * the answering side that offer's audio section creates a recvonly transceiver during
+ * setRemoteDescription (the 'track' event fires then, before simple-peer asks for the answer):
+ * turning it sendrecv puts sending in the answer. Joining voice later only swaps tracks.
  */
-function audioSlot(pc: RTCPeerConnection, initiator: boolean): PeerAudio | null {
+function audioSlot(
+  pc: RTCPeerConnection,
+  initiator: boolean,
+  negotiate: () => void,
+): PeerAudio | null {
   if (typeof pc.addTransceiver !== 'function') return null
   let transceiver: RTCRtpTransceiver | null = null
   let wanted: MediaStreamTrack | null = null
-  if (initiator) transceiver = pc.addTransceiver('audio', { direction: 'sendrecv' })
-  else {
+  let resolveReady: () => void = () => undefined
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve))
+  const take = (slot: RTCRtpTransceiver) => {
+    transceiver = slot
+    // A track chosen before the slot existed (replaceTrack needs no negotiation).
+    if (wanted) void slot.sender.replaceTrack(wanted).catch(() => {})
+    resolveReady()
+  }
+  if (!initiator) {
     pc.addEventListener('track', (event) => {
       if (transceiver || event.track.kind !== 'audio') return
-      transceiver = event.transceiver
-      transceiver.direction = 'sendrecv'
-      // A track chosen before the offer arrived (replaceTrack needs no negotiation).
-      if (wanted) void transceiver.sender.replaceTrack(wanted).catch(() => {})
+      event.transceiver.direction = 'sendrecv'
+      take(event.transceiver)
     })
   }
   return {
+    prepare() {
+      if (!initiator || transceiver || pc.signalingState === 'closed') return
+      take(pc.addTransceiver('audio', { direction: 'sendrecv' }))
+      negotiate()
+    },
+    ready,
     async setTrack(track) {
       wanted = track
       if (!transceiver || pc.signalingState === 'closed') return

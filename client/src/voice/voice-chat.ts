@@ -86,6 +86,8 @@ export class VoiceChat {
   readonly #playback = new Map<string, { volume: number; muted: boolean }>()
   /** What each audio slot currently sends (slots are per link: a re-dial gets a fresh one). */
   readonly #sent = new WeakMap<PeerAudio, MediaStreamTrack | null>()
+  /** Slots whose negotiation we wait for: their remote track appears when it is done. */
+  readonly #awaited = new WeakSet<PeerAudio>()
   #machine: VoiceMachine = INITIAL_VOICE
   #stream: MediaStream | null = null
   #track: MediaStreamTrack | null = null
@@ -335,6 +337,10 @@ export class VoiceChat {
     const peers = new Set(this.#deps.peers())
     for (const peerId of peers) {
       const audio = this.#deps.audioTo(peerId)
+      if (audio && !this.#awaited.has(audio)) {
+        this.#awaited.add(audio)
+        void audio.ready.then(() => this.#reconcile())
+      }
       const remote = this.#deps.remoteVoice(peerId)
       // Only people in voice hear each other: nothing is sent to, or played from, the others.
       const send = live && remote?.on ? live : null
