@@ -56,10 +56,27 @@ function installSendCounter() {
 /**
  * Records when large data-channel messages arrive (≥ 8 KiB: chunks of a big sync) and how long
  * the page's own message handler took for them; for the late joiner's transfer/apply split.
- * Wraps the `onmessage` setter (simple-peer, used by Peerboard and y-webrtc, sets it).
+ * Wraps the `onmessage` setter (simple-peer, as used by y-webrtc, sets it) and 'message'
+ * listeners added with addEventListener (Peerboard reads its channels that way). Such a
+ * listener can no longer be removed by reference; neither page removes one.
  */
 function installReceiveTiming() {
   const timing = { messages: 0, bytes: 0, firstBig: null, lastBig: null, lastBigHandlerMs: null }
+  const wrap = (/** @type {(this: RTCDataChannel, event: MessageEvent) => unknown} */ handler) =>
+    /** @this {RTCDataChannel} */
+    function (/** @type {MessageEvent} */ event) {
+      const t0 = performance.now()
+      const size = typeof event.data === 'string' ? event.data.length : (event.data.byteLength ?? 0)
+      handler.call(this, event)
+      timing.messages++
+      timing.bytes += size
+      if (size >= 8192) {
+        const at = performance.timeOrigin + t0
+        timing.firstBig ??= at
+        timing.lastBig = at
+        timing.lastBigHandlerMs = performance.now() - t0
+      }
+    }
   const descriptor = /** @type {PropertyDescriptor} */ (
     Object.getOwnPropertyDescriptor(RTCDataChannel.prototype, 'onmessage')
   )
@@ -69,26 +86,18 @@ function installReceiveTiming() {
       return descriptor.get?.call(this)
     },
     set(handler) {
-      const wrapped =
-        typeof handler === 'function'
-          ? function (/** @type {MessageEvent} */ event) {
-              const t0 = performance.now()
-              const size =
-                typeof event.data === 'string' ? event.data.length : (event.data.byteLength ?? 0)
-              handler.call(this, event)
-              timing.messages++
-              timing.bytes += size
-              if (size >= 8192) {
-                const at = performance.timeOrigin + t0
-                timing.firstBig ??= at
-                timing.lastBig = at
-                timing.lastBigHandlerMs = performance.now() - t0
-              }
-            }
-          : handler
-      descriptor.set?.call(this, wrapped)
+      descriptor.set?.call(this, typeof handler === 'function' ? wrap(handler) : handler)
     },
   })
+  const addEventListener = RTCDataChannel.prototype.addEventListener
+  RTCDataChannel.prototype.addEventListener = function (
+    /** @type {string} */ type,
+    /** @type {any} */ listener,
+    /** @type {any} */ options,
+  ) {
+    const wrapped = type === 'message' && typeof listener === 'function' ? wrap(listener) : listener
+    return addEventListener.call(this, type, wrapped, options)
+  }
   Object.defineProperty(window, '__benchReceive', { value: timing })
 }
 

@@ -39,10 +39,6 @@ export function createSimplePeerFactory(
           if (!peer.destroyed) internals.negotiate()
         })
       : null
-    // Messages are read from the channel itself: simple-peer hands them through a stream
-    // whose deferred callbacks (setTimeout-based in its browser bundle) queued a late
-    // joiner's hundred chunks behind one another. Its stream is drained and ignored.
-    peer.on('data', () => {})
     peer.on('signal', (data) => events.onSignal(data as unknown as SignalData))
     // The link is usable once its data channel is open; simple-peer's own 'connect' comes
     // later, after a getStats round trip (and 100 ms retries until a pair is selected).
@@ -53,6 +49,11 @@ export function createSimplePeerFactory(
       events.onConnect(channelTransport(channel))
     }
     const watch = (channel: RTCDataChannel) => {
+      // Messages are read from the channel itself, and simple-peer's own handler (set just
+      // before this runs) is taken off: it pushed every message through a stream whose
+      // setTimeout-based callbacks cost about 0.15 ms and one extra task per message, ahead
+      // of this listener, and queued a late joiner's chunks behind one another.
+      channel.onmessage = null
       // Attached at creation: the remote side's first frames can precede 'open' handling.
       channel.addEventListener('message', (event: MessageEvent<unknown>) => {
         const data = event.data
