@@ -107,7 +107,7 @@ function restartIce(peer: SimplePeer.Instance, internals: SimplePeerInternals, i
 /**
  * One sendrecv audio transceiver per link, negotiated right after the board is in sync rather
  * than in the first offer: an audio section there cost about 200 ms of every link's setup on
- * a 2-core machine (2-peer setup p50 730 ms without it, 900-1,000 with it), time in which the
+ * a 2-core machine (2-peer setup p50 about 700 ms without it, 800-1,000 with it), time in which the
  * board could not sync. `prepare()` on the dialler adds the transceiver and lets simple-peer
  * offer again; only the dialler ever offers, so the two sides cannot collide (no glare). On
  * the answering side that offer's audio section creates a recvonly transceiver during
