@@ -46,8 +46,7 @@ async function armFirstBytes(/** @type {string[]} */ peers) {
       const bytes = await bytesOf(receiverOf(id))
       const last = /** @type {{bytes: number, at: number}} */ (quietSince.get(id))
       if (bytes !== last.bytes) quietSince.set(id, { bytes, at: performance.now() })
-      else if (performance.now() - last.at < 600) quiet = false
-      if (bytes !== last.bytes) quiet = false
+      if (bytes !== last.bytes || performance.now() - last.at < 600) quiet = false
     }
     if (quiet) break
     await new Promise((resolve) => setTimeout(resolve, 100))

@@ -76,7 +76,8 @@ export function hasPressure(bytes: Uint8Array): boolean {
  * when a coordinate goes beyond `limit` in either direction.
  *
  * Hand-rolled rather than lib0's decoder: a late joiner decodes every point of the board
- * (500,000 on a 10,000-stroke board), and this loop is several times faster. It reads exactly
+ * (500,000 on a 10,000-stroke board) once, cold, where this loop measured about a quarter
+ * faster (equal once warm), with the range checks done in the same pass. It reads exactly
  * lib0's signed varints (points.test.ts checks it against lib0 on arbitrary bytes).
  */
 export function decodePoints(bytes: Uint8Array, limit = Infinity): FlatPoints {
