@@ -22,6 +22,7 @@ interface Peerboard {
     peers(): { id: string; state: string; inRoom: boolean }[]
     connectionTo(peerId: string): RTCPeerConnection | null
     iceRestarts(peerId: string): number
+    restartIce(peerId: string): boolean
     pendingChunks(peerId: string): number
   }
   docSync: { peerCount: number }
@@ -114,6 +115,79 @@ describe('ICE failure', () => {
       await shouldConverge([a, b], made)
     },
   )
+})
+
+describe('ICE restart from both sides at once', () => {
+  it('keeps the connection when both sides restart ICE at the same moment, round after round', async () => {
+    const a = await session.person()
+    const b = await session.person(a.page.url())
+    await waitForConnected(a.page, 1)
+    await waitForConnected(b.page, 1)
+    const [idA, idB] = [await selfOf(a.page), await selfOf(b.page)]
+    const tag = (page: Page, id: string) =>
+      page.evaluate((id) => {
+        const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection | null }
+        w.before = w.peerboard.mesh.connectionTo(id)
+      }, id)
+    await tag(a.page, idB)
+    await tag(b.page, idA)
+    const made: string[] = []
+    for (let round = 0; round < 3; round++) {
+      const before = { a: await iceOf(a.page, idB), b: await iceOf(b.page, idA) }
+      // Both ask in the same instant: the initiator offers for itself and is asked to offer.
+      const asked = await Promise.all([
+        a.page.evaluate(
+          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.restartIce(id),
+          idB,
+        ),
+        b.page.evaluate(
+          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.restartIce(id),
+          idA,
+        ),
+      ])
+      expect(asked).toEqual([true, true])
+      made.push(
+        ...(await addShapes(a.page, 2, round * 2)),
+        ...(await addShapes(b.page, 2, round * 2 + 1)),
+      )
+      for (const [page, id, ufrag] of [
+        [a.page, idB, before.a.ufrag],
+        [b.page, idA, before.b.ufrag],
+      ] as const) {
+        await page.waitForFunction(
+          ([id, ufrag]) => {
+            const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection }
+            const pc = w.peerboard.mesh.connectionTo(id)
+            // A re-dial would replace the connection: fail fast rather than time out.
+            if (pc !== w.before) return true
+            return (
+              pc.signalingState === 'stable' &&
+              ['connected', 'completed'].includes(pc.iceConnectionState) &&
+              !(pc.localDescription?.sdp ?? '').includes(`a=ice-ufrag:${ufrag}`)
+            )
+          },
+          [id, ufrag] as const,
+          { timeout: 30_000 },
+        )
+      }
+      for (const [page, id] of [
+        [a.page, idB],
+        [b.page, idA],
+      ] as const) {
+        const same = await page.evaluate((id) => {
+          const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection | null }
+          return w.peerboard.mesh.connectionTo(id) === w.before
+        }, id)
+        expect(same, `round ${round}: the link was replaced instead of restarted`).toBe(true)
+        const restarts = await page.evaluate(
+          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.iceRestarts(id),
+          id,
+        )
+        expect(restarts).toBe(round + 1)
+      }
+    }
+    await shouldConverge([a, b], made)
+  })
 })
 
 describe('signaling server crash', () => {

@@ -162,6 +162,15 @@ export class PeerMesh {
     return this.#links.get(peerId)?.iceRestarts ?? 0
   }
 
+  /**
+   * Restarts ICE on the link to a peer now, as a `disconnected` link does by itself; false if
+   * there is no link or its transport cannot restart.
+   */
+  restartIce(peerId: string): boolean {
+    const link = this.#links.get(peerId)
+    return link ? this.#restartIce(link) : false
+  }
+
   /** Chunked messages from a peer still being reassembled (a big sync in flight). */
   pendingChunks(peerId: string): number {
     return this.#links.get(peerId)?.reassembler.pendingMessages ?? 0
@@ -336,12 +345,18 @@ export class PeerMesh {
     const delay = this.#options.iceRestartDelayMs ?? 1500
     const attempt = () => {
       if (this.#links.get(link.peerId) !== link) return
-      link.iceRestarts++
-      this.#events.log?.(`restarting ICE to ${link.peerId.slice(0, 6)} (${link.iceRestarts})`)
-      link.transport.restartIce?.()
+      this.#restartIce(link)
       link.restartTimer = this.#timers.setTimeout(attempt, delay * 3)
     }
     link.restartTimer = this.#timers.setTimeout(attempt, delay)
+  }
+
+  #restartIce(link: Link): boolean {
+    if (!link.transport.restartIce) return false
+    link.iceRestarts++
+    this.#events.log?.(`restarting ICE to ${link.peerId.slice(0, 6)} (${link.iceRestarts})`)
+    link.transport.restartIce()
+    return true
   }
 
   #linkFailed(link: Link, reason: string): void {

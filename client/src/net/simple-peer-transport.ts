@@ -75,9 +75,13 @@ export function createSimplePeerFactory(
     peer.on('error', (error: Error) => events.onError(error))
     return {
       signal: (data) => {
+        const pc = internals._pc
         // The answerer's restart request: simple-peer would renegotiate with the old ICE
         // credentials, which cannot revive a dead candidate pair.
-        if (data.renegotiate === true && initiator) internals._pc?.restartIce()
+        if (data.renegotiate === true && initiator) pc?.restartIce()
+        // An answer with no offer of ours out is stale (a duplicate, or for an offer that was
+        // superseded): applying it fails, and simple-peer would close a working link over it.
+        if (data.type === 'answer' && pc && pc.signalingState !== 'have-local-offer') return
         peer.signal(data as unknown as SimplePeer.SignalData)
       },
       destroy: () => peer.destroy(),
@@ -94,13 +98,20 @@ export function createSimplePeerFactory(
  * simple-peer has no ICE restart. `restartIce()` marks the connection so that the next offer
  * carries fresh ICE credentials; simple-peer's own `negotiate()` then creates and signals that
  * offer (the initiator) or asks the initiator for one (the answerer).
+ *
+ * The initiator never has two offers out: while one is in flight, simple-peer queues the next
+ * and sends it once the answer is in. Both sides restart at about the same moment (each sees
+ * ICE go `disconnected`), so the initiator is often asked while its own restart offer is out;
+ * a second offer then drew a second answer that found the connection already stable, and
+ * simple-peer closed the link over it. An offer whose answer never comes leaves the queue
+ * waiting: ICE then fails and the mesh re-dials.
  */
 function restartIce(peer: SimplePeer.Instance, internals: SimplePeerInternals, initiator: boolean) {
   const pc = internals._pc
   if (peer.destroyed || !pc || pc.signalingState === 'closed') return
-  // An offer stuck in flight (its answer lost with the network) would hold the queue forever.
-  internals._isNegotiating = false
   if (initiator) pc.restartIce()
+  // The answerer only sends a request; one lost with the network must not block the next.
+  else internals._isNegotiating = false
   internals.negotiate()
 }
 
