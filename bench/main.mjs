@@ -49,10 +49,11 @@ const settings = {
  * The run, in order of priority; a step (or a run inside it) only starts before its `beforeS`
  * mark, so a loaded machine drops the least important work, not the whole result. Full-mode
  * timings on this 2-core machine: 6-8 min with load average 10-30 from other work.
- * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number} | {name: 'bigboard', beforeS: number} | {name: 'voice', sizes: number[], rounds: Record<number, number>, beforeS: number})[]}
+ * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, together?: boolean, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number} | {name: 'bigboard', beforeS: number} | {name: 'voice', sizes: number[], rounds: Record<number, number>, beforeS: number})[]}
  */
 const plan = quick
   ? [
+      { name: 'setup', together: true, sizes: [2, 4], runs: { 2: 2, 4: 2 }, beforeS: 100 },
       { name: 'setup', sizes: [2, 4], runs: { 2: 2, 4: 2 }, beforeS: 150 },
       { name: 'update', sizes: [2, 4], beforeS: 220 },
       { name: 'stroke', strokes: 1, beforeS: 260 },
@@ -61,15 +62,18 @@ const plan = quick
       { name: 'voice', sizes: [2, 6], rounds: { 2: 4, 6: 3 }, beforeS: 400 },
     ]
   : [
-      // The update scenario's meshes count as setup runs too (one more per size and system).
-      { name: 'setup', sizes: [2, 4], runs: { 2: 4, 4: 3 }, beforeS: 150 },
+      // Join together (the targets): pages loaded and idle, then all join at one moment.
+      { name: 'setup', together: true, sizes: [2, 4], runs: { 2: 5, 4: 2 }, beforeS: 100 },
+      // Load together: pages opened at once, each joining as it starts, page loads competing.
+      // The update scenario's meshes count as such runs too (one more per size and system).
+      { name: 'setup', sizes: [2, 4], runs: { 2: 3, 4: 2 }, beforeS: 150 },
       { name: 'update', sizes: [2], beforeS: 200 },
       { name: 'stroke', strokes: 5, beforeS: 260 },
       { name: 'latejoin', count: 1000, joiners: 3, beforeS: 300 },
       // ~1-2 min: 10,000 strokes drawn on A through its Board, joiners, the y-webrtc timeout.
       { name: 'latejoin', count: 10000, joiners: 3, beforeS: 340 },
       { name: 'update', sizes: [8], beforeS: 430 },
-      { name: 'setup', sizes: [8], runs: { 8: 2 }, beforeS: 450 },
+      { name: 'setup', together: true, sizes: [8], runs: { 8: 2 }, beforeS: 450 },
       { name: 'bigboard', beforeS: 500 },
       // ~1.5 min alone (--only=voice); in a full run only when time is left.
       { name: 'voice', sizes: [2, 6], rounds: { 2: 8, 6: 3 }, beforeS: 520 },
@@ -159,6 +163,8 @@ async function main() {
   cleanups.push(async () => clearInterval(loadTimer))
   /** @type {Record<string, Record<number, import('./lib/setup.mjs').SetupRecord[]>>} */
   const setupRecords = {}
+  /** @type {Record<string, Record<number, import('./lib/setup.mjs').SetupRecord[]>>} */
+  const joinRecords = {}
   /** @type {Record<string, Record<string, any>>} */
   const update = {}
   /** @type {Record<string, any>} */
@@ -179,8 +185,14 @@ async function main() {
     if (!wanted(step.name)) continue
     const budget = until(step.beforeS)
     if (step.name === 'setup') {
-      const options = { sizes: step.sizes, runs: step.runs, timeoutMs: settings.setupTimeoutMs }
-      await measureSetup(browser, systems, { ...options, log, budget }, setupRecords)
+      const options = {
+        sizes: step.sizes,
+        runs: step.runs,
+        together: step.together,
+        timeoutMs: settings.setupTimeoutMs,
+      }
+      const into = step.together ? joinRecords : setupRecords
+      await measureSetup(browser, systems, { ...options, log, budget }, into)
     } else if (step.name === 'update') {
       const options = {
         sizes: step.sizes,
@@ -224,10 +236,12 @@ async function main() {
   }
   clearInterval(loadTimer)
   const setup = aggregateSetup(setupRecords)
+  const setupJoin = aggregateSetup(joinRecords)
 
   /** @type {Record<string, any>} */
   const byKind = { peerboard: {}, raw: {}, ywebrtc: {} }
   for (const kind of Object.keys(byKind)) {
+    byKind[kind].setupJoin = setupJoin[kind]
     byKind[kind].setup = setup[kind]
     byKind[kind].updateLatency = update[kind]
     if (stroke[kind]) byKind[kind].strokeLatency = stroke[kind]
@@ -247,8 +261,10 @@ async function main() {
       loadAverageDuringRun: summarize(loadSamples, 2),
     },
     method: {
+      setupJoin:
+        'N pages loaded (one context each, fresh room, join held), then once all are idle they join at the same moment; per peer: its join → every data channel open / every link synced; fullMesh = first join → last link synced. The setup targets use these runs',
       setup:
-        'N pages opened concurrently (one context each, fresh room); per peer: app start → every data channel open / every link synced; fullMesh = first app start → last link synced',
+        'N pages opened concurrently (one context each, fresh room), each joining as its app starts, so N page loads compete with the connections; per peer: app start → every data channel open / every link synced; fullMesh = first app start → last link synced',
       updateLatency: `${settings.samples} updates ${settings.spacingMs} ms apart on A; latency = receive time on each other peer − send time on A`,
       strokeLatency: `real-mouse strokes of 50 points on A (moves ${settings.strokeSpacingMs} ms apart + CDP round trip); pointermove event.timeStamp on A → ink detected on B's canvas by a post-rAF pixel check`,
       lateJoin:
@@ -260,7 +276,7 @@ async function main() {
     raw: byKind.raw,
     ywebrtc: byKind.ywebrtc,
     skippedForTime: skipped,
-    targets: evaluateTargets({ setup, update, stroke, lateJoin, bigBoard, voice }),
+    targets: evaluateTargets({ setup, setupJoin, update, stroke, lateJoin, bigBoard, voice }),
   }
   return summary
 }

@@ -15,11 +15,14 @@ import { summarize } from './stats.mjs'
  * @param {string | null} error
  * @param {string[]} logs
  * @param {string} source
+ * @param {'start' | 'join'} [from]  what each peer's times count from: app start, or the join
  */
-export function setupRecord(all, n, error, logs, source) {
+export function setupRecord(all, n, error, logs, source, from = 'start') {
   const pad = (/** @type {(number | null)[]} */ values) =>
     Array.from({ length: n - 1 }, (_, i) => values[i] ?? Infinity)
-  const perPeer = all.map((times) => {
+  const perPeer = all.map((found) => {
+    const times =
+      found && from === 'join' ? (found.join ? { ...found, start: found.join } : null) : found
     if (!times) {
       return {
         start: null,
@@ -41,7 +44,7 @@ export function setupRecord(all, n, error, logs, source) {
     )
     return {
       start: times.start,
-      loadMs: times.start - times.timeOrigin,
+      loadMs: from === 'start' ? times.start - times.timeOrigin : null,
       joinedMs: times.joined ? times.joined - times.start : null,
       joinedToAllSyncedMs: times.joined ? Math.max(...synced) - (times.joined - times.start) : null,
       linkOpenMs: opens,
@@ -67,47 +70,81 @@ export function setupRecord(all, n, error, logs, source) {
 /** @typedef {ReturnType<typeof setupRecord>} SetupRecord */
 
 /**
- * One dedicated run.
+ * One dedicated run. `together`: the pages load first, holding their join (`?hold`), and once
+ * all are loaded and idle they join at the same moment; times count from each page's join.
+ * Otherwise they load concurrently and join as they start, and times count from app start.
  * @param {import('playwright-core').Browser} browser
  * @param {import('./mesh.mjs').System} system
  * @param {number} n
  * @param {number} timeoutMs
+ * @param {{together?: boolean}} [options]
  */
-export async function setupRun(browser, system, n, timeoutMs) {
-  const { peers } = await openPeers(browser, system, n)
+export async function setupRun(browser, system, n, timeoutMs, options = {}) {
+  const together = options.together ?? false
+  const { peers } = await openPeers(browser, system, n, system.newRoom({ hold: together }))
   try {
     /** @type {(import('./systems.mjs').PageTimes | null)[]} */
     let all
     let error = null
     try {
+      if (together) await joinTogether(system, peers, timeoutMs)
       all = await waitMesh(system, peers, n - 1, timeoutMs, { stuckMs: 5000 })
     } catch (caught) {
       error = String(/** @type {Error} */ (caught).message)
       all = /** @type {any} */ (caught).times ?? peers.map(() => null)
     }
     const logs = peers.flatMap((peer) => peer.logs)
-    return setupRecord(all, n, error, logs, 'setup')
+    return setupRecord(
+      all,
+      n,
+      error,
+      logs,
+      together ? 'join' : 'setup',
+      together ? 'join' : 'start',
+    )
   } finally {
     await closePeers(peers)
   }
 }
 
 /**
+ * Waits until every page is loaded and its main thread idle, then joins them all at once.
+ * @param {import('./mesh.mjs').System} system
+ * @param {import('./mesh.mjs').Peer[]} peers
+ * @param {number} timeoutMs
+ */
+async function joinTogether(system, peers, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await Promise.all(peers.map((peer) => system.loaded(peer.page)))).every(Boolean)) {
+    if (Date.now() > deadline) throw new Error('pages did not load')
+    await sleep(50)
+  }
+  const idle = () =>
+    new Promise((resolve) => requestIdleCallback(() => resolve(null), { timeout: 3000 }))
+  await Promise.all(peers.map((peer) => peer.page.evaluate(idle)))
+  await sleep(300)
+  await Promise.all(peers.map((peer) => system.join(peer.page)))
+}
+
+/**
  * Dedicated setup runs; returns raw records by system kind and size.
  * @param {import('playwright-core').Browser} browser
  * @param {Record<string, import('./mesh.mjs').System>} systems
- * @param {{sizes: number[], runs: Record<number, number>, timeoutMs: number, log: (m: string) => void, budget: (what: string) => boolean}} options
+ * @param {{sizes: number[], runs: Record<number, number>, together?: boolean, timeoutMs: number, log: (m: string) => void, budget: (what: string) => boolean}} options
  * @param {Record<string, Record<number, SetupRecord[]>>} records  filled in place
  */
 export async function measureSetup(browser, systems, options, records) {
+  const what = options.together ? 'join-together setup' : 'setup'
   for (const n of options.sizes) {
     for (let run = 0; run < (options.runs[n] ?? 1); run++) {
-      if (!options.budget(`setup ${n} peers run ${run + 1}+ (time budget)`)) break
+      if (!options.budget(`${what} ${n} peers run ${run + 1}+ (time budget)`)) break
       for (const system of Object.values(systems)) {
-        const result = await setupRun(browser, system, n, options.timeoutMs)
+        const result = await setupRun(browser, system, n, options.timeoutMs, {
+          together: options.together,
+        })
         addSetupRecord(records, system.kind, n, result)
         options.log(
-          `setup ${system.kind} n=${n} run ${run + 1}: ${result.error ?? `full mesh synced in ${result.fullMeshMs.toFixed(0)} ms`}`,
+          `${what} ${system.kind} n=${n} run ${run + 1}: ${result.error ?? `full mesh synced in ${result.fullMeshMs.toFixed(0)} ms`}`,
         )
         await sleep(200)
       }
@@ -157,7 +194,9 @@ export function aggregateSetup(records) {
         joinedMs: kind === 'peerboard' ? summarize(peers.map((p) => p.joinedMs)) : undefined,
         joinedToAllSyncedMs:
           kind === 'peerboard' ? summarize(peers.map((p) => p.joinedToAllSyncedMs)) : undefined,
-        pageLoadToStartMs: summarize(peers.map((p) => p.loadMs)),
+        pageLoadToStartMs: runs.some((r) => r.source === 'join')
+          ? undefined
+          : summarize(peers.map((p) => p.loadMs)),
         consoleErrors: runs.flatMap((r) => r.logs).slice(0, 5),
       }
     }

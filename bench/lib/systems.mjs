@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto'
  * @typedef {object} PageTimes
  * @property {number} timeOrigin
  * @property {number} start  app start (Peerboard: mark peerboard:start; baselines: first line of the page script)
+ * @property {number | null} [join]  the join itself (Peerboard: mark peerboard:join, when signaling starts; y-webrtc: provider created; raw: relay socket opened)
  * @property {number} [joined] Peerboard: signaling join acknowledged
  * @property {Record<string, {open: number | null, synced: number | null}>} links by remote peer id
  */
@@ -35,13 +36,32 @@ function peerboardTimes() {
     const key = match[1] === 'link-open' ? 'open' : 'synced'
     link[key] ??= origin + mark.startTime
   }
-  return { timeOrigin: origin, start: at('peerboard:start'), joined: at('peerboard:joined'), links }
+  return {
+    timeOrigin: origin,
+    start: at('peerboard:start'),
+    join: at('peerboard:join'),
+    joined: at('peerboard:joined'),
+    links,
+  }
 }
 
 /** In-page: the baselines keep their own records. */
 function benchTimes() {
   const bench = /** @type {any} */ (window).bench
   return bench ? bench.times() : null
+}
+
+/** In-page: joins a page loaded with `hold` (every system exposes `join()`). */
+function joinNow(/** @type {Kind} */ kind) {
+  const w = /** @type {any} */ (window)
+  if (kind === 'peerboard') w.peerboard.join()
+  else w.bench.join()
+}
+
+/** In-page: true once the page's app is loaded (and, held, waiting for `join()`). */
+function loaded(/** @type {Kind} */ kind) {
+  const w = /** @type {any} */ (window)
+  return kind === 'peerboard' ? Boolean(w.peerboard?.join) : Boolean(w.bench?.join)
 }
 
 /** In-page: this peer's own id as other peers know it. */
@@ -56,27 +76,35 @@ function selfId(/** @type {Kind} */ kind) {
  * @param {{peerboardUrl: string, benchUrl: string, relayUrl: string, signalingUrl: string}} urls
  */
 export function makeSystems(urls) {
-  /** @type {Record<Kind, {kind: Kind, newRoom(): string, times(page: import('playwright-core').Page): Promise<PageTimes | null>, selfId(page: import('playwright-core').Page): Promise<string | null>}>} */
+  /** @typedef {import('playwright-core').Page} Page */
+  /** @type {Record<Kind, {kind: Kind, newRoom(options?: {hold?: boolean}): string, times(page: Page): Promise<PageTimes | null>, selfId(page: Page): Promise<string | null>, loaded(page: Page): Promise<boolean>, join(page: Page): Promise<void>}>} */
   const systems = {
     peerboard: {
       kind: 'peerboard',
-      newRoom: () => `${urls.peerboardUrl}/#${randomId()}.${randomId()}`,
+      newRoom: (options) =>
+        `${urls.peerboardUrl}/${options?.hold ? '?hold' : ''}#${randomId()}.${randomId()}`,
       times: (page) => page.evaluate(peerboardTimes),
       selfId: (page) => page.evaluate(selfId, 'peerboard'),
+      loaded: (page) => page.evaluate(loaded, 'peerboard'),
+      join: (page) => page.evaluate(joinNow, 'peerboard'),
     },
     ywebrtc: {
       kind: 'ywebrtc',
-      newRoom: () =>
-        `${urls.benchUrl}/ywebrtc.html?room=bench-${randomId()}&signaling=${encodeURIComponent(urls.signalingUrl)}`,
+      newRoom: (options) =>
+        `${urls.benchUrl}/ywebrtc.html?room=bench-${randomId()}&signaling=${encodeURIComponent(urls.signalingUrl)}${options?.hold ? '&hold' : ''}`,
       times: (page) => page.evaluate(benchTimes),
       selfId: (page) => page.evaluate(selfId, 'ywebrtc'),
+      loaded: (page) => page.evaluate(loaded, 'ywebrtc'),
+      join: (page) => page.evaluate(joinNow, 'ywebrtc'),
     },
     raw: {
       kind: 'raw',
-      newRoom: () =>
-        `${urls.benchUrl}/raw.html?room=raw-${randomId()}&relay=${encodeURIComponent(urls.relayUrl)}`,
+      newRoom: (options) =>
+        `${urls.benchUrl}/raw.html?room=raw-${randomId()}&relay=${encodeURIComponent(urls.relayUrl)}${options?.hold ? '&hold' : ''}`,
       times: (page) => page.evaluate(benchTimes),
       selfId: (page) => page.evaluate(selfId, 'raw'),
+      loaded: (page) => page.evaluate(loaded, 'raw'),
+      join: (page) => page.evaluate(joinNow, 'raw'),
     },
   }
   return systems

@@ -26,32 +26,46 @@ function entry(name, target, value, test, extra = {}) {
 const dig = (object, keys) => keys.reduce((o, k) => (o == null ? undefined : o[k]), object)
 
 /**
- * @param {{setup: any, update: any, stroke: any, lateJoin: any, bigBoard?: any, voice?: any}} r
+ * The setup targets are judged on the join-together runs (`setupJoin`): the issue times setup
+ * from the join. The load-together runs (`setup`, from app start) are reported beside them.
+ * @param {{setup: any, setupJoin?: any, update: any, stroke: any, lateJoin: any, bigBoard?: any, voice?: any}} r
  */
 export function evaluateTargets(r) {
   const targets = []
 
-  const pb2 = dig(r.setup, ['peerboard', '2peers', 'perPeerAllSyncedMs', 'p50'])
-  const yw2 = dig(r.setup, ['ywebrtc', '2peers', 'perPeerAllSyncedMs', 'p50'])
+  const pb2 = dig(r.setupJoin, ['peerboard', '2peers', 'perPeerAllSyncedMs', 'p50'])
+  const yw2 = dig(r.setupJoin, ['ywebrtc', '2peers', 'perPeerAllSyncedMs', 'p50'])
   targets.push(
     entry(
-      '2-peer setup: median app start → synced (ms), Peerboard vs y-webrtc',
+      '2-peer setup: median join → synced (ms), pages loaded then joining together, Peerboard vs y-webrtc',
       `≤ y-webrtc (${yw2 ?? 'n/a'} ms)`,
       yw2 == null ? null : pb2,
       (v) => v <= yw2,
-      { ywebrtc: yw2 ?? null },
+      {
+        ywebrtc: yw2 ?? null,
+        loadTogether: {
+          peerboard: dig(r.setup, ['peerboard', '2peers', 'perPeerAllSyncedMs', 'p50']) ?? null,
+          ywebrtc: dig(r.setup, ['ywebrtc', '2peers', 'perPeerAllSyncedMs', 'p50']) ?? null,
+        },
+      },
     ),
   )
 
-  const pb8 = dig(r.setup, ['peerboard', '8peers', 'fullMeshSyncedMs', 'p50'])
-  const yw8 = dig(r.setup, ['ywebrtc', '8peers', 'fullMeshSyncedMs', 'p50'])
+  const pb8 = dig(r.setupJoin, ['peerboard', '8peers', 'fullMeshSyncedMs', 'p50'])
+  const yw8 = dig(r.setupJoin, ['ywebrtc', '8peers', 'fullMeshSyncedMs', 'p50'])
   targets.push(
     entry(
-      '8-peer full mesh setup: median first app start → all 28 links synced (ms)',
+      '8-peer full mesh setup: median first join → all 28 links synced (ms), joining together',
       `≤ 0.75 × y-webrtc (${yw8 == null ? 'n/a' : round(0.75 * yw8, 1)} ms)`,
       yw8 == null ? null : pb8,
       (v) => v <= 0.75 * yw8,
-      { ywebrtc: yw8 ?? null },
+      {
+        ywebrtc: yw8 ?? null,
+        loadTogether: {
+          peerboard: dig(r.setup, ['peerboard', '8peers', 'fullMeshSyncedMs', 'p50']) ?? null,
+          ywebrtc: dig(r.setup, ['ywebrtc', '8peers', 'fullMeshSyncedMs', 'p50']) ?? null,
+        },
+      },
     ),
   )
 

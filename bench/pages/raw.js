@@ -45,17 +45,30 @@ const bench = {
 }
 Object.assign(window, { bench })
 
-const ws = new WebSocket(relayUrl)
-ws.addEventListener('open', () => ws.send(JSON.stringify({ type: 'join', room, id: self })))
-ws.addEventListener('message', (event) => {
-  const message = JSON.parse(String(event.data))
-  if (message.type === 'peers') for (const peerId of message.peers) void dial(peerId)
-  else if (message.type === 'signal') onSignal(message.from, message.data)
-})
+/** @type {WebSocket | null} */
+let ws = null
+/** @type {number | null} when the relay connection was opened (`?hold`: on `bench.join()`) */
+let joinAt = null
+function join() {
+  if (ws) return
+  joinAt = now()
+  const socket = new WebSocket(relayUrl)
+  ws = socket
+  socket.addEventListener('open', () =>
+    socket.send(JSON.stringify({ type: 'join', room, id: self })),
+  )
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data))
+    if (message.type === 'peers') for (const peerId of message.peers) void dial(peerId)
+    else if (message.type === 'signal') onSignal(message.from, message.data)
+  })
+}
+Object.assign(bench, { join })
+if (!params.has('hold')) join()
 
 /** @param {string} to @param {unknown} data */
 function signal(to, data) {
-  ws.send(JSON.stringify({ type: 'signal', to, data }))
+  ws?.send(JSON.stringify({ type: 'signal', to, data }))
 }
 
 /** @param {string} peerId @returns {Link} */
@@ -116,7 +129,7 @@ function times() {
   const out = {}
   for (const [id, link] of links)
     out[id] = { created: link.created, open: link.open, synced: link.open }
-  return { timeOrigin: performance.timeOrigin, start, links: out }
+  return { timeOrigin: performance.timeOrigin, start, join: joinAt, links: out }
 }
 
 // --- stroke mode -------------------------------------------------------------------------

@@ -20,21 +20,33 @@ const conns = new Map()
 
 const doc = new Y.Doc()
 const start = now()
-const provider = new WebrtcProvider(room, doc, {
-  signaling: [signaling],
-  peerOpts: { config: { iceServers: [] } },
-})
+/** @type {WebrtcProvider | null} */
+let provider = null
+/** @type {number | null} when the provider was created (`?hold`: on `bench.join()`) */
+let joinAt = null
+/** @type {Promise<void> | null} */
+let hooked = null
 
-// The provider creates its Room once its (null) key promise settles, before any signaling
-// message can arrive; from then on every connection passes through room.webrtcConns.set.
-const hooked = provider.key.then(() => {
-  const webrtcConns = /** @type {Map<string, any>} */ (provider.room.webrtcConns)
-  const set = webrtcConns.set.bind(webrtcConns)
-  webrtcConns.set = (peerId, conn) => {
-    if (!conns.has(peerId) || conns.get(peerId) !== conn) watch(peerId, conn)
-    return set(peerId, conn)
-  }
-})
+function join() {
+  if (provider) return
+  joinAt = now()
+  const created = new WebrtcProvider(room, doc, {
+    signaling: [signaling],
+    peerOpts: { config: { iceServers: [] } },
+  })
+  provider = created
+  // The provider creates its Room once its (null) key promise settles, before any signaling
+  // message can arrive; from then on every connection passes through room.webrtcConns.set.
+  hooked = created.key.then(() => {
+    const webrtcConns = /** @type {Map<string, any>} */ (created.room?.webrtcConns)
+    const set = webrtcConns.set.bind(webrtcConns)
+    webrtcConns.set = (peerId, conn) => {
+      if (!conns.has(peerId) || conns.get(peerId) !== conn) watch(peerId, conn)
+      return set(peerId, conn)
+    }
+  })
+  Object.assign(window.bench, { provider, hooked })
+}
 
 /**
  * y-webrtc's own `conn.synced` is only set while the room as a whole is unsynced (it checks
@@ -62,6 +74,7 @@ function times() {
   return {
     timeOrigin: performance.timeOrigin,
     start,
+    join: joinAt,
     links: Object.fromEntries([...links].map(([id, record]) => [id, { ...record }])),
   }
 }
@@ -72,5 +85,6 @@ function connectionTo(peerId) {
 }
 
 Object.assign(window, {
-  bench: { Y, doc, provider, links, conns, times, connectionTo, hooked, now },
+  bench: { Y, doc, provider, links, conns, times, connectionTo, hooked, now, join },
 })
+if (!params.has('hold')) join()

@@ -22,7 +22,8 @@ function start(): void {
   performance.mark('peerboard:start')
   // Diagnosis: `/?relay#<room>.<key>` sends everything through TURN, to check a TURN setup from
   // a network where direct paths would work anyway.
-  const relayOnly = new URLSearchParams(location.search).has('relay')
+  const params = new URLSearchParams(location.search)
+  const relayOnly = params.has('relay')
   let room = parseRoomFragment(location.hash)
   if (!room) {
     room = createRoomLink()
@@ -133,7 +134,16 @@ function start(): void {
   })
 
   // Connect first: mounting and the first paint would otherwise delay the socket's handshake.
-  mesh.start()
+  // `?hold` (benchmark only) loads the page without joining until `peerboard.join()`, so the
+  // benchmark can time the join itself, without N page loads competing with it.
+  let started = false
+  const join = () => {
+    if (started) return
+    started = true
+    performance.mark('peerboard:join')
+    mesh.start()
+  }
+  if (!params.has('hold')) join()
   const target = document.getElementById('app')
   if (!target) throw new Error('#app is missing from index.html')
   mount(App, { target, props: { app } })
@@ -146,9 +156,9 @@ function start(): void {
     mesh.stop()
   })
 
-  // Handles for the end-to-end tests and the benchmark (read-only use).
+  // Handles for the end-to-end tests and the benchmark (read-only use, but for `join`).
   Object.assign(window, {
-    peerboard: { doc, board, awareness, mesh, docSync, persistence, app, voice },
+    peerboard: { doc, board, awareness, mesh, docSync, persistence, app, voice, join },
   })
 }
 
