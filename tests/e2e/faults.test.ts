@@ -45,6 +45,20 @@ async function iceOf(page: Page, peerId: string): Promise<{ ufrag: string; ports
   }, peerId)
 }
 
+/** ICE restarts `page` counted on its current link to `peerId`. */
+const iceRestartsOf = (page: Page, peerId: string) =>
+  page.evaluate(
+    (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.iceRestarts(id),
+    peerId,
+  )
+
+/** `page` restarts ICE on its link to `peerId` now; false if it has no such link. */
+const restartIceOn = (page: Page, peerId: string) =>
+  page.evaluate(
+    (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.restartIce(id),
+    peerId,
+  )
+
 async function shouldConverge(pages: BoardPage[], made: string[]): Promise<void> {
   await waitForConvergence(
     pages.map((p) => p.page),
@@ -96,16 +110,7 @@ describe('ICE failure', () => {
       const after = { a: await iceOf(a.page, idB), b: await iceOf(b.page, idA) }
       expect(after.a.ufrag).not.toBe(before.a.ufrag)
       expect(after.b.ufrag).not.toBe(before.b.ufrag)
-      const restarts = await Promise.all([
-        a.page.evaluate(
-          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.iceRestarts(id),
-          idB,
-        ),
-        b.page.evaluate(
-          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.iceRestarts(id),
-          idA,
-        ),
-      ])
+      const restarts = await Promise.all([iceRestartsOf(a.page, idB), iceRestartsOf(b.page, idA)])
       expect(restarts[0]! + restarts[1]!).toBeGreaterThan(0)
       const sameConnection = await a.page.evaluate((id) => {
         const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection | null }
@@ -135,16 +140,7 @@ describe('ICE restart from both sides at once', () => {
     for (let round = 0; round < 3; round++) {
       const before = { a: await iceOf(a.page, idB), b: await iceOf(b.page, idA) }
       // Both ask in the same instant: the initiator offers for itself and is asked to offer.
-      const asked = await Promise.all([
-        a.page.evaluate(
-          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.restartIce(id),
-          idB,
-        ),
-        b.page.evaluate(
-          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.restartIce(id),
-          idA,
-        ),
-      ])
+      const asked = await Promise.all([restartIceOn(a.page, idB), restartIceOn(b.page, idA)])
       expect(asked).toEqual([true, true])
       made.push(
         ...(await addShapes(a.page, 2, round * 2)),
@@ -179,11 +175,7 @@ describe('ICE restart from both sides at once', () => {
           return w.peerboard.mesh.connectionTo(id) === w.before
         }, id)
         expect(same, `round ${round}: the link was replaced instead of restarted`).toBe(true)
-        const restarts = await page.evaluate(
-          (id) => (window as unknown as { peerboard: Peerboard }).peerboard.mesh.iceRestarts(id),
-          id,
-        )
-        expect(restarts).toBe(round + 1)
+        expect(await iceRestartsOf(page, id)).toBe(round + 1)
       }
     }
     await shouldConverge([a, b], made)
