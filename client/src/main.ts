@@ -13,6 +13,7 @@ import { SocketSignaling } from './net/signaling-client'
 import { createSimplePeerFactory } from './net/simple-peer-transport'
 import { AppState } from './state/app.svelte'
 import { loadIdentity } from './state/identity'
+import { StoreBatcher } from './state/store-batcher'
 import { readVoice, type PresenceState } from './state/presence'
 import App from './ui/App.svelte'
 import { VoiceChat } from './voice/voice-chat'
@@ -46,8 +47,10 @@ function start(): void {
   awareness.setLocalState(presence)
 
   const persistence = new IndexeddbPersistence(`peerboard/${room.roomId}`, doc)
-  // Fed by DocSync instead (onUpdate), which keeps remote updates from being re-encoded.
+  // Fed by DocSync instead (onUpdate), which keeps remote updates from being re-encoded, and
+  // batched into a task of its own, after the update has gone out to peers.
   doc.off('update', persistence._storeUpdate)
+  const store = new StoreBatcher((update) => persistence._storeUpdate(update, null))
   void persistence.whenSynced.then(() => performance.mark('peerboard:restored'))
   // Derived while the signaling socket connects; sealing waits for it only when first needed.
   const sealer = lazySealer(createSignalSealer(room.roomId, room.key))
@@ -66,7 +69,10 @@ function start(): void {
     resolveReference: (peerId, ref) => board.live.resolveReference(peerId, ref),
     onPeerAdded: (peerId) => board.live.snapshot().forEach((m) => docSync.sendLive(peerId, m)),
     onWarning: (peerId, reason) => console.warn(`peer ${peerId.slice(0, 6)}: ${reason}`),
-    onUpdate: (update, origin) => persistence._storeUpdate(update, origin),
+    // What the store itself restored is stored already.
+    onUpdate: (update, origin) => {
+      if (origin !== persistence) store.add(update)
+    },
   })
   board.live.connect((message, append) => docSync.broadcastLive(message, append))
   // A peer that vanished mid-stroke (its link not yet declared dead) leaves no stuck stroke.
@@ -149,7 +155,12 @@ function start(): void {
   mount(App, { target, props: { app } })
   setTimeout(() => app?.markNetworkSettled(), 1500)
 
+  // A hidden page may be discarded or closed without another task: write what is pending.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') store.flush()
+  })
   window.addEventListener('pagehide', () => {
+    store.flush()
     // Tell peers now rather than letting them wait for the awareness timeout.
     awareness.setLocalState(null)
     voice.dispose()
