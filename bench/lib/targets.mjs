@@ -32,6 +32,11 @@ const dig = (object, keys) => keys.reduce((o, k) => (o == null ? undefined : o[k
  */
 export function evaluateTargets(r) {
   const targets = []
+  /** The same figure from the load-together runs, beside a setup target (not judged). */
+  const loadTogether = (/** @type {string} */ size, /** @type {string} */ metric) => ({
+    peerboard: dig(r.setup, ['peerboard', size, metric, 'p50']) ?? null,
+    ywebrtc: dig(r.setup, ['ywebrtc', size, metric, 'p50']) ?? null,
+  })
 
   const pb2 = dig(r.setupJoin, ['peerboard', '2peers', 'perPeerAllSyncedMs', 'p50'])
   const yw2 = dig(r.setupJoin, ['ywebrtc', '2peers', 'perPeerAllSyncedMs', 'p50'])
@@ -41,13 +46,7 @@ export function evaluateTargets(r) {
       `≤ y-webrtc (${yw2 ?? 'n/a'} ms)`,
       yw2 == null ? null : pb2,
       (v) => v <= yw2,
-      {
-        ywebrtc: yw2 ?? null,
-        loadTogether: {
-          peerboard: dig(r.setup, ['peerboard', '2peers', 'perPeerAllSyncedMs', 'p50']) ?? null,
-          ywebrtc: dig(r.setup, ['ywebrtc', '2peers', 'perPeerAllSyncedMs', 'p50']) ?? null,
-        },
-      },
+      { ywebrtc: yw2 ?? null, loadTogether: loadTogether('2peers', 'perPeerAllSyncedMs') },
     ),
   )
 
@@ -59,13 +58,7 @@ export function evaluateTargets(r) {
       `≤ 0.75 × y-webrtc (${yw8 == null ? 'n/a' : round(0.75 * yw8, 1)} ms)`,
       yw8 == null ? null : pb8,
       (v) => v <= 0.75 * yw8,
-      {
-        ywebrtc: yw8 ?? null,
-        loadTogether: {
-          peerboard: dig(r.setup, ['peerboard', '8peers', 'fullMeshSyncedMs', 'p50']) ?? null,
-          ywebrtc: dig(r.setup, ['ywebrtc', '8peers', 'fullMeshSyncedMs', 'p50']) ?? null,
-        },
-      },
+      { ywebrtc: yw8 ?? null, loadTogether: loadTogether('8peers', 'fullMeshSyncedMs') },
     ),
   )
 
