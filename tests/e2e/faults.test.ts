@@ -59,6 +59,22 @@ const restartIceOn = (page: Page, peerId: string) =>
     peerId,
   )
 
+type Tagged = { peerboard: Peerboard; before?: RTCPeerConnection | null }
+
+/** Tags `page`'s connection to `peerId`: an ICE restart keeps it, a re-dial replaces it. */
+const tagConnection = (page: Page, peerId: string) =>
+  page.evaluate((id) => {
+    const w = window as unknown as Tagged
+    w.before = w.peerboard.mesh.connectionTo(id)
+  }, peerId)
+
+/** Whether `page`'s connection to `peerId` is still the one `tagConnection` tagged. */
+const sameConnection = (page: Page, peerId: string) =>
+  page.evaluate((id) => {
+    const w = window as unknown as Tagged
+    return w.peerboard.mesh.connectionTo(id) === w.before
+  }, peerId)
+
 async function shouldConverge(pages: BoardPage[], made: string[]): Promise<void> {
   await waitForConvergence(
     pages.map((p) => p.page),
@@ -85,11 +101,7 @@ describe('ICE failure', () => {
       const [idA, idB] = [await selfOf(a.page), await selfOf(b.page)]
       const made = [...(await addShapes(a.page, 5, 0)), ...(await addShapes(b.page, 5, 1))]
       await waitForConvergence([a.page, b.page])
-      // Tag the connection object: a restart keeps it, a re-dial would replace it.
-      await a.page.evaluate((id) => {
-        const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection | null }
-        w.before = w.peerboard.mesh.connectionTo(id)
-      }, idB)
+      await tagConnection(a.page, idB)
       const before = { a: await iceOf(a.page, idB), b: await iceOf(b.page, idA) }
 
       // Every candidate of this pair goes dark; fresh candidates (new ports) will not be.
@@ -112,11 +124,7 @@ describe('ICE failure', () => {
       expect(after.b.ufrag).not.toBe(before.b.ufrag)
       const restarts = await Promise.all([iceRestartsOf(a.page, idB), iceRestartsOf(b.page, idA)])
       expect(restarts[0]! + restarts[1]!).toBeGreaterThan(0)
-      const sameConnection = await a.page.evaluate((id) => {
-        const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection | null }
-        return w.peerboard.mesh.connectionTo(id) === w.before
-      }, idB)
-      expect(sameConnection).toBe(true)
+      expect(await sameConnection(a.page, idB)).toBe(true)
       await shouldConverge([a, b], made)
     },
   )
@@ -129,13 +137,8 @@ describe('ICE restart from both sides at once', () => {
     await waitForConnected(a.page, 1)
     await waitForConnected(b.page, 1)
     const [idA, idB] = [await selfOf(a.page), await selfOf(b.page)]
-    const tag = (page: Page, id: string) =>
-      page.evaluate((id) => {
-        const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection | null }
-        w.before = w.peerboard.mesh.connectionTo(id)
-      }, id)
-    await tag(a.page, idB)
-    await tag(b.page, idA)
+    await tagConnection(a.page, idB)
+    await tagConnection(b.page, idA)
     const made: string[] = []
     for (let round = 0; round < 3; round++) {
       const before = { a: await iceOf(a.page, idB), b: await iceOf(b.page, idA) }
@@ -152,10 +155,10 @@ describe('ICE restart from both sides at once', () => {
       ] as const) {
         await page.waitForFunction(
           ([id, ufrag]) => {
-            const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection }
+            const w = window as unknown as Tagged
             const pc = w.peerboard.mesh.connectionTo(id)
             // A re-dial would replace the connection: fail fast rather than time out.
-            if (pc !== w.before) return true
+            if (!pc || pc !== w.before) return true
             return (
               pc.signalingState === 'stable' &&
               ['connected', 'completed'].includes(pc.iceConnectionState) &&
@@ -170,11 +173,10 @@ describe('ICE restart from both sides at once', () => {
         [a.page, idB],
         [b.page, idA],
       ] as const) {
-        const same = await page.evaluate((id) => {
-          const w = window as unknown as { peerboard: Peerboard; before?: RTCPeerConnection | null }
-          return w.peerboard.mesh.connectionTo(id) === w.before
-        }, id)
-        expect(same, `round ${round}: the link was replaced instead of restarted`).toBe(true)
+        expect(
+          await sameConnection(page, id),
+          `round ${round}: the link was replaced instead of restarted`,
+        ).toBe(true)
         expect(await iceRestartsOf(page, id)).toBe(round + 1)
       }
     }
