@@ -4,6 +4,7 @@
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js'
 import { HIGH_WATER_BYTES, type FrameTransport } from './frame-sender'
+import { worthSignaling } from './ice-candidates'
 import { tuneOpus } from './opus-sdp'
 import type { PeerAudio, PeerFactory, SignalData } from './peer-transport'
 
@@ -39,7 +40,10 @@ export function createSimplePeerFactory(
           if (!peer.destroyed) internals.negotiate()
         })
       : null
-    peer.on('signal', (data) => events.onSignal(data as unknown as SignalData))
+    peer.on('signal', (data) => {
+      const signal = data as unknown as SignalData
+      if (worthSignaling(signal)) events.onSignal(signal)
+    })
     // The link is usable once its data channel is open; simple-peer's own 'connect' comes
     // later, after a getStats round trip (and 100 ms retries until a pair is selected).
     let opened = false
@@ -116,8 +120,8 @@ function restartIce(peer: SimplePeer.Instance, internals: SimplePeerInternals, i
 }
 
 /**
- * One sendrecv audio transceiver per link, negotiated right after the board is in sync rather
- * than in the first offer: an audio section there cost about 200 ms of every link's setup on
+ * One sendrecv audio transceiver per link, negotiated after the board is in sync (when is
+ * decided by AudioSlots) rather than in the first offer: an audio section there cost about 200 ms of every link's setup on
  * a 2-core machine (2-peer setup p50 about 700 ms without it, 800-1,000 with it), time in which the
  * board could not sync. `prepare()` on the dialler adds the transceiver and lets simple-peer
  * offer again; only the dialler ever offers, so the two sides cannot collide (no glare). On
