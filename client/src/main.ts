@@ -5,6 +5,7 @@ import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import './app.css'
 import { Board } from './board/board'
+import { AudioSlots } from './net/audio-slots'
 import { DocSync } from './net/doc-sync'
 import { PeerMesh } from './net/mesh'
 import { createRoomLink, formatRoomFragment, parseRoomFragment } from './net/room-link'
@@ -60,7 +61,7 @@ function start(): void {
       performance.mark(`peerboard:synced:${peerId}`)
       app?.markNetworkSettled()
       // The board first, then the link's audio slot, ready before anyone joins voice.
-      mesh.audioTo(peerId)?.prepare()
+      audioSlots.synced(peerId)
     },
     onLive: (peerId, payload, append) => {
       if (!board.live.receive(peerId, payload, append)) throw new Error('malformed live stroke')
@@ -78,6 +79,18 @@ function start(): void {
   // A peer that vanished mid-stroke (its link not yet declared dead) leaves no stuck stroke.
   setInterval(() => board.live.prune(), 5000)
   let app: AppState | null = null
+  const audioSlots = new AudioSlots({
+    prepare: (peerId) => mesh.audioTo(peerId)?.prepare(),
+    busy: () =>
+      mesh
+        .peers()
+        .some(
+          (peer) =>
+            peer.inRoom &&
+            (peer.state === 'connecting' ||
+              (peer.state === 'connected' && docSync.peer(peer.id)?.synced !== true)),
+        ),
+  })
   const mesh = new PeerMesh({
     signaling,
     sealer,
@@ -90,6 +103,7 @@ function start(): void {
       linkFrame: (peerId, frame) => docSync.peer(peerId)?.receive(frame),
       linkBadFrame: (peerId, reason) => docSync.peer(peerId)?.strike(reason),
       linkClosed: (peerId) => {
+        audioSlots.forget(peerId)
         docSync.removePeer(peerId)
         board.live.dropPeer(peerId)
       },
@@ -97,7 +111,10 @@ function start(): void {
         if (state === 'reconnecting') docSync.suspendPeer(peerId)
         else docSync.resumePeer(peerId)
       },
-      peersChanged: (peers) => app?.onPeersChanged(peers),
+      peersChanged: (peers) => {
+        audioSlots.settle()
+        app?.onPeersChanged(peers)
+      },
       signalingStatus: (status, error) => {
         if (status === 'joined') {
           performance.mark('peerboard:joined')
