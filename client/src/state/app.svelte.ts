@@ -94,6 +94,7 @@ export class AppState {
   readonly #hand: HandTool
   #renderer: BoardRenderer | null = null
   #peers: PeerInfo[] = []
+  #participantsQueued = false
   #space = false
 
   signaling = $state<SignalingStatus>('connecting')
@@ -154,7 +155,7 @@ export class AppState {
     this.voice = deps.voice.snapshot
     deps.voice.onChange((snapshot) => (this.voice = snapshot))
     deps.awareness.on('change', () => {
-      this.#refreshParticipants()
+      this.#queueParticipants()
       this.#renderer?.invalidateOverlay()
       deps.voice.refresh()
     })
@@ -200,7 +201,7 @@ export class AppState {
 
   onPeersChanged(peers: PeerInfo[]): void {
     this.#peers = peers
-    this.#refreshParticipants()
+    this.#queueParticipants()
     this.#deps.voice.refresh()
   }
 
@@ -576,6 +577,23 @@ export class AppState {
       if (cursor) cursors.push(cursor)
     }
     return cursors
+  }
+
+  /**
+   * One list update per frame at most: a forming mesh changes links and awareness dozens of
+   * times a second on every page, and each update re-rendered and laid out the list.
+   */
+  #queueParticipants(): void {
+    if (this.#participantsQueued) return
+    this.#participantsQueued = true
+    const run = () => {
+      if (!this.#participantsQueued) return
+      this.#participantsQueued = false
+      this.#refreshParticipants()
+    }
+    // A hidden tab gets no frames; the timer keeps its list current all the same.
+    requestAnimationFrame(run)
+    setTimeout(run, 100)
   }
 
   #refreshParticipants(): void {
