@@ -3,14 +3,18 @@
  * Assertions read canvas pixels (what a person sees), not the model.
  */
 import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import {
   documentDigest,
   documentInk,
   drawStroke,
   inkPixels,
+  newPerson,
+  openBoard,
   waitForConnected,
   waitForInk,
   zigzag,
+  type BoardPage,
 } from '../helpers/browser'
 import { freePort } from '../helpers/ports'
 import { startServer } from '../helpers/server-process'
@@ -140,6 +144,92 @@ describe('drawing together', () => {
     await a.page.reload()
     await a.page.getByLabel('Board', { exact: true }).waitFor()
     await waitForInk(a.page, before * 0.95)
+  })
+})
+
+/** Installed before the app: the ICE candidates this page gathers and those it is given. */
+function recordCandidates() {
+  const seen = { gathered: [] as string[], given: [] as string[] }
+  Object.defineProperty(window, '__candidates', { value: seen })
+  const add = RTCPeerConnection.prototype.addIceCandidate
+  RTCPeerConnection.prototype.addIceCandidate = function (
+    this: RTCPeerConnection,
+    candidate?: RTCIceCandidateInit | null,
+  ) {
+    if (candidate?.candidate) seen.given.push(candidate.candidate)
+    return (add as (init?: RTCIceCandidateInit) => Promise<void>).call(this, candidate ?? undefined)
+  } as typeof add
+  const Original = RTCPeerConnection
+  window.RTCPeerConnection = class extends Original {
+    constructor(config?: RTCConfiguration) {
+      super(config)
+      this.addEventListener('icecandidate', (event) => {
+        if (event.candidate) seen.gathered.push(event.candidate.candidate)
+      })
+    }
+  }
+}
+
+/** The SHA-256 fingerprint of this page's DTLS certificate on each of its links. */
+function fingerprints(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const { mesh } = (
+      window as unknown as {
+        peerboard: {
+          mesh: { peers(): { id: string }[]; connectionTo(id: string): RTCPeerConnection | null }
+        }
+      }
+    ).peerboard
+    const out: string[] = []
+    for (const { id } of mesh.peers()) {
+      const report = await mesh.connectionTo(id)!.getStats()
+      let certificateId: string | undefined
+      report.forEach((entry: { type: string; localCertificateId?: string }) => {
+        if (entry.type === 'transport') certificateId ??= entry.localCertificateId
+      })
+      const certificate = certificateId ? report.get(certificateId) : undefined
+      out.push(String((certificate as { fingerprint?: string } | undefined)?.fingerprint))
+    }
+    return out
+  })
+}
+
+describe('connection setup', () => {
+  it('signals no active TCP candidates, and uses one DTLS certificate per page', async () => {
+    const pages: BoardPage[] = []
+    for (let i = 0; i < 3; i++) {
+      const context = await newPerson(session.browser)
+      await context.addInitScript(recordCandidates)
+      pages.push(await openBoard(context, i === 0 ? `${session.url}/` : pages[0]!.page.url()))
+    }
+    for (const p of pages) await waitForConnected(p.page, 2)
+    // TCP candidates trail the UDP ones by about 100 ms: let them all be gathered.
+    await pages[0]!.page.waitForTimeout(1000)
+    const seen = await Promise.all(
+      pages.map((p) =>
+        p.page.evaluate(
+          () =>
+            (window as unknown as { __candidates: { gathered: string[]; given: string[] } })
+              .__candidates,
+        ),
+      ),
+    )
+    const activeTcp = (line: string) => / tcptype active/.test(line)
+    // The browser does gather them (else this test would prove nothing)...
+    expect(seen.flatMap((s) => s.gathered).filter(activeTcp).length).toBeGreaterThan(0)
+    // ...and no page is ever given one, while UDP candidates do arrive.
+    for (const s of seen) {
+      expect(s.given.filter(activeTcp)).toEqual([])
+      expect(s.given.filter((line) => / udp /i.test(line)).length).toBeGreaterThan(0)
+    }
+
+    const perPage = await Promise.all(pages.map((p) => fingerprints(p.page)))
+    for (const links of perPage) {
+      expect(links).toHaveLength(2)
+      expect(links[0]).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/)
+      expect(new Set(links).size).toBe(1)
+    }
+    expect(new Set(perPage.map((links) => links[0])).size).toBe(3)
   })
 })
 
