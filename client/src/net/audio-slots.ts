@@ -6,7 +6,7 @@
  * link waits until no other peer in the room is still connecting or syncing, or at most
  * `maxWaitMs`, so that one peer that never connects cannot hold back everyone's voice.
  */
-import type { Timers } from './mesh'
+import { defaultTimers, type Timers } from './mesh'
 
 export interface AudioSlotsOptions {
   prepare(peerId: string): void
@@ -14,11 +14,6 @@ export interface AudioSlotsOptions {
   busy(): boolean
   timers?: Timers
   maxWaitMs?: number
-}
-
-const defaultTimers: Timers = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
 
 export class AudioSlots {

@@ -83,7 +83,7 @@ interface Link {
   iceRestarts: number
 }
 
-const defaultTimers: Timers = {
+export const defaultTimers: Timers = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
