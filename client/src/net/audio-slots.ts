@@ -2,9 +2,10 @@
  * When each link's audio slot is negotiated. A slot costs an offer/answer round (two more
  * signaling messages through a busy server, SDP work and audio channel setup on both sides).
  * Negotiated as each link syncs, those rounds competed with the links still being set up: in
- * an 8-person room joining at once they were a sixth of all signaling messages (56 of ~330). So a synced
- * link waits until no other peer in the room is still connecting or syncing, or at most
- * `maxWaitMs`, so that one peer that never connects cannot hold back everyone's voice.
+ * an 8-person room joining at once they were a sixth of all signaling messages (56 of about
+ * 330). So a synced link waits until no other peer in the room is still connecting or
+ * syncing, or at most `maxWaitMs`, so that one peer that never connects cannot hold back
+ * everyone's voice.
  */
 import { defaultTimers, type Timers } from './mesh'
 

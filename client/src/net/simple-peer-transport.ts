@@ -107,10 +107,9 @@ export function createSimplePeerFactory(
  * it every RTCPeerConnection generates its own key pair, and the first offer waits for it:
  * constructing 7 connections and creating their offers took 47 + 47 and 30 + 15 ms in two
  * runs, against 22 + 10 and 16 + 16 ms with one shared certificate (Chromium, this 2-core
- * machine), CPU that a joining mesh is short of. Peers see
- * the same fingerprint on each of our links, which tells them nothing they do not know: every
- * fingerprint travels sealed with the room key. Until it is ready (or where it fails),
- * connections make their own as before.
+ * machine), CPU that a joining mesh is short of. Peers see the same fingerprint on each of
+ * our links, which tells them nothing they do not know: every fingerprint travels sealed with
+ * the room key. Until it is ready (or where it fails), connections make their own as before.
  */
 function pageCertificate(): { current: RTCCertificate | null } {
   const holder: { current: RTCCertificate | null } = { current: null }
@@ -148,11 +147,12 @@ function restartIce(peer: SimplePeer.Instance, internals: SimplePeerInternals, i
  * One sendrecv audio transceiver per link, negotiated after the board is in sync (AudioSlots
  * decides when) rather than in the first offer: an audio section there cost about 200 ms of
  * every link's setup on a 2-core machine (2-peer setup p50 about 700 ms without it, 800-1,000
- * with it), time in which the board could not sync. `prepare()` on the dialler adds the transceiver and lets simple-peer
- * offer again; only the dialler ever offers, so the two sides cannot collide (no glare). On
- * the answering side that offer's audio section creates a recvonly transceiver during
- * setRemoteDescription (the 'track' event fires then, before simple-peer asks for the answer):
- * turning it sendrecv puts sending in the answer. Joining voice later only swaps tracks.
+ * with it), time in which the board could not sync. `prepare()` on the dialler adds the
+ * transceiver and lets simple-peer offer again; only the dialler ever offers, so the two
+ * sides cannot collide (no glare). On the answering side that offer's audio section creates
+ * a recvonly transceiver during setRemoteDescription (the 'track' event fires then, before
+ * simple-peer asks for the answer): turning it sendrecv puts sending in the answer. Joining
+ * voice later only swaps tracks.
  */
 function audioSlot(
   pc: RTCPeerConnection,
