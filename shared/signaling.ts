@@ -70,6 +70,16 @@ export interface SignalEvent {
 }
 
 /**
+ * Optional Socket.IO `auth` of a connection: `join` is joined as the connection opens and
+ * answered with a `joined` event, one round trip before an explicit `join` could be. The
+ * client still sends `join` after connecting, as the contract asks; on a socket that is in the
+ * room already, that one is an idempotent re-join.
+ */
+export interface ConnectAuth {
+  join?: JoinRequest
+}
+
+/**
  * Incoming payloads are typed `unknown` on the server: nothing from a socket is trusted until a
  * schema accepted it.
  */
@@ -80,6 +90,8 @@ export interface ClientToServerEvents {
 }
 
 export interface ServerToClientEvents {
+  /** The answer to a join sent in the connection's `auth` (see `ConnectAuth`). */
+  joined: (answer: JoinAck) => void
   'peer-joined': (event: PeerEvent) => void
   'peer-left': (event: PeerEvent) => void
   signal: (event: SignalEvent) => void

@@ -193,8 +193,10 @@ export function createSignalingServer(
     if (!result.alreadyMember) {
       to(await store.socketsIn(room, result.self))?.emit('peer-joined', { peer: result.self })
     }
-    metrics.joined()
-    logger.info('join', {
+    // The explicit join after a join in the auth changes nothing and is not counted again.
+    const rejoin = result.alreadyMember && result.replacedSocketId === undefined
+    if (!rejoin) metrics.joined()
+    logger.info(rejoin ? 'rejoin' : 'join', {
       socket: socket.id,
       members: result.peers.length + 1,
       resumed: result.replacedSocketId !== undefined,
@@ -327,6 +329,13 @@ export function createSignalingServer(
         return
       }
       run(() => handle(socket, event, ack, args, handler))
+    }
+    // A join in the connection's auth (`ConnectAuth`) is handled like the explicit `join` that
+    // follows it (same limits, same queue, first in it), its answer sent as a `joined` event.
+    const auth: unknown = socket.handshake.auth
+    if (typeof auth === 'object' && auth !== null && 'join' in auth) {
+      const answer = (result: JoinAck | SimpleAck) => socket.emit('joined', result as JoinAck)
+      receive('join', [auth.join, answer], join)
     }
     socket.on('join', (...args) => receive('join', args, join))
     socket.on('signal', (...args) => receive('signal', args, signal))

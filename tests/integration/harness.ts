@@ -28,6 +28,8 @@ const ACK_TIMEOUT_MS = 3000
 
 /** What a client heard, recorded from the moment it connected. */
 export interface Heard {
+  /** `joined` events: answers to a join sent in the connection's auth. */
+  authJoins: JoinAck[]
   joined: string[]
   left: string[]
   signals: SignalEvent[]
@@ -38,7 +40,7 @@ export interface TestServer {
   app: App
   clientDir: string
   /** A real Socket.IO client over WebSocket that never reconnects on its own. */
-  connect(): Promise<Client>
+  connect(auth?: Record<string, unknown>): Promise<Client>
   /** What `client` has received so far (kept up to date). */
   heard(client: Client): Heard
   close(): Promise<void>
@@ -75,15 +77,17 @@ export async function startServer(
   const clients: Client[] = []
   const heardBy = new Map<Client, Heard>()
 
-  const connect = (): Promise<Client> => {
+  const connect = (auth?: Record<string, unknown>): Promise<Client> => {
     const client: Client = connectSocket(url, {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
+      ...(auth === undefined ? {} : { auth }),
     })
     clients.push(client)
-    const heard: Heard = { joined: [], left: [], signals: [] }
+    const heard: Heard = { authJoins: [], joined: [], left: [], signals: [] }
     heardBy.set(client, heard)
+    client.on('joined', (answer: JoinAck) => heard.authJoins.push(answer))
     client.on('peer-joined', ({ peer }: PeerEvent) => heard.joined.push(peer))
     client.on('peer-left', ({ peer }: PeerEvent) => heard.left.push(peer))
     client.on('signal', (event: SignalEvent) => heard.signals.push(event))

@@ -148,6 +148,73 @@ describe('join', () => {
   })
 })
 
+describe('join in the connection auth', () => {
+  const authJoin = async (auth: Record<string, unknown>) => {
+    const client = await server.connect(auth)
+    await until(() => server.heard(client).authJoins.length > 0)
+    return { client, answer: server.heard(client).authJoins[0]! }
+  }
+
+  it('joins as the socket connects and answers with a joined event', async () => {
+    const [member] = await clients(1)
+    const first = await joinOk(member!, { room: 'board' })
+    const { client, answer } = await authJoin({ join: { room: 'board', peer: PEER, token: TOKEN } })
+    expect(answer).toEqual({
+      ok: true,
+      self: PEER,
+      peers: [first.self],
+      iceServers: [],
+      maxPeers: MAX_PEERS,
+    })
+    await until(() => server.heard(member!).joined.length > 0)
+    expect(server.heard(member!).joined).toEqual([PEER])
+
+    // Signals flow before (and without) an explicit join.
+    expect(await signal(client, first.self, 'offer')).toEqual({ ok: true })
+    await until(() => server.heard(member!).signals.length > 0)
+    expect(server.heard(member!).signals).toEqual([{ from: PEER, data: 'offer' }])
+  })
+
+  it('makes the explicit join that follows an idempotent re-join, announced once', async () => {
+    const [member] = await clients(1)
+    await joinOk(member!, { room: 'board' })
+    const request = { room: 'board', peer: PEER, token: TOKEN }
+    const { client } = await authJoin({ join: request })
+    const explicit = await joinOk(client, request)
+    expect(explicit.self).toBe(PEER)
+    await flush(member!)
+    expect(server.heard(member!).joined).toEqual([PEER])
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toMatch(/^peerboard_joins_total 2$/m)
+  })
+
+  it('answers a malformed auth join with bad-request, and the socket can still join', async () => {
+    for (const join of [null, 'board', { room: '../etc' }, { room: 'board', peer: 7 }]) {
+      const { client, answer } = await authJoin({ join })
+      expect(answer).toEqual(BAD_REQUEST)
+      expect((await joinOk(client, { room: 'board' })).peers).toEqual([])
+      client.disconnect()
+    }
+  })
+
+  it('refuses an auth join to a full room with the same answer as a join', async () => {
+    const members = await clients(MAX_PEERS)
+    for (const client of members) await joinOk(client, { room: 'board' })
+    const { client, answer } = await authJoin({ join: { room: 'board' } })
+    expect(answer).toEqual({ ok: false, error: 'room-full', message: expect.stringMatching(/\S/) })
+    expect(await join(client, { room: 'board' })).toEqual(answer)
+    await flush(members[0]!)
+    expect(server.heard(members[0]!).joined).toHaveLength(MAX_PEERS - 1)
+  })
+
+  it('ignores an auth without a join', async () => {
+    const client = await server.connect({ name: 'someone' })
+    await flush(client)
+    expect(server.heard(client).authJoins).toEqual([])
+    expect((await joinOk(client, { room: 'board' })).peers).toEqual([])
+  })
+})
+
 describe('stable identity', () => {
   it('a new socket with the same peer and token takes over silently', async () => {
     const [old, b, c, fresh] = await clients(4)

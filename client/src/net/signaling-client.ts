@@ -6,9 +6,11 @@
 import { io, type Socket } from 'socket.io-client'
 import type {
   ClientToServerEvents,
+  ConnectAuth,
   ErrorAck,
   JoinAck,
   JoinOk,
+  JoinRequest,
   ServerToClientEvents,
 } from '../../../shared/signaling'
 import { randomId } from './encoding'
@@ -54,36 +56,46 @@ export class SocketSignaling implements Signaling {
   }
 
   start(events: SignalingEvents): void {
+    // No name: the server has no use for who people are.
+    const request: JoinRequest = { room: this.#options.room, peer: this.self, token: this.#token }
+    // Joined as the connection opens (ConnectAuth), so the first offers leave one server round
+    // trip earlier; Socket.IO sends the same auth on every reconnect.
+    const auth: ConnectAuth = { join: request }
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.#options.url ?? '', {
       transports: ['websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
+      auth: { ...auth },
     })
     this.#socket = socket
     events.status('connecting')
 
+    // Of a connection's answers (the auth's `joined` event, then the explicit join's ack), the
+    // first success counts and the rest repeat it; a refusal counts from the explicit join only,
+    // so a server that ignores the auth behaves as before.
+    const accept = (ack: JoinOk) => {
+      if (this.#joined) return
+      this.#joined = true
+      events.joined(ack)
+      events.status('joined')
+    }
+    socket.on('joined', (answer) => {
+      if (isJoinOk(answer)) accept(answer)
+    })
     const join = () => {
-      socket.timeout(this.#options.joinTimeoutMs ?? 10_000).emit(
-        'join',
-        // No name: the server has no use for who people are.
-        { room: this.#options.room, peer: this.self, token: this.#token },
-        (timeoutError: Error | null, ack: JoinAck) => {
+      socket
+        .timeout(this.#options.joinTimeoutMs ?? 10_000)
+        .emit('join', request, (timeoutError: Error | null, ack: JoinAck) => {
           if (timeoutError) {
             // The server is up but silent: drop the socket and let reconnection try again.
             socket.disconnect().connect()
             return
           }
-          if (ack.ok) {
-            this.#joined = true
-            events.joined(ack)
-            events.status('joined')
-            return
-          }
+          if (ack.ok) return accept(ack)
           events.status('rejected', ack)
           if (RETRYABLE.has(ack.error)) setTimeout(join, 2000)
           else socket.disconnect()
-        },
-      )
+        })
     }
 
     socket.on('connect', join)
@@ -150,6 +162,19 @@ function isErrorAck(value: unknown): value is ErrorAck {
     (value as { ok?: unknown }).ok === false &&
     typeof (value as { error?: unknown }).error === 'string' &&
     typeof (value as { message?: unknown }).message === 'string'
+  )
+}
+
+function isJoinOk(value: unknown): value is JoinOk {
+  if (typeof value !== 'object' || value === null) return false
+  const answer = value as Partial<Record<keyof JoinOk, unknown>>
+  return (
+    answer.ok === true &&
+    typeof answer.self === 'string' &&
+    Array.isArray(answer.peers) &&
+    answer.peers.every((peer) => typeof peer === 'string') &&
+    Array.isArray(answer.iceServers) &&
+    typeof answer.maxPeers === 'number'
   )
 }
 
