@@ -59,7 +59,7 @@ function start(): void {
   const docSync = new DocSync(doc, awareness, {
     onSynced: (peerId) => {
       performance.mark(`peerboard:synced:${peerId}`)
-      app?.markNetworkSettled()
+      afterNetwork(() => app?.markNetworkSettled())
       // The board first, then the link's audio slot, ready before anyone joins voice.
       audioSlots.synced(peerId)
     },
@@ -113,15 +113,16 @@ function start(): void {
       },
       peersChanged: (peers) => {
         audioSlots.settle()
-        app?.onPeersChanged(peers)
+        afterNetwork(() => app?.onPeersChanged(peers))
       },
       signalingStatus: (status, error) => {
         if (status === 'joined') {
           performance.mark('peerboard:joined')
           // Alone in the room: nothing to wait for before painting.
-          if (!mesh.peers().some((peer) => peer.inRoom)) app?.markNetworkSettled()
+          if (!mesh.peers().some((peer) => peer.inRoom))
+            afterNetwork(() => app?.markNetworkSettled())
         }
-        app?.onSignalingStatus(status, error)
+        afterNetwork(() => app?.onSignalingStatus(status, error))
       },
       log: (message) => console.info(message),
     },
@@ -188,6 +189,17 @@ function start(): void {
   Object.assign(window, {
     peerboard: { doc, board, awareness, mesh, docSync, persistence, app, voice, join },
   })
+}
+
+/**
+ * Runs a UI update from a network event in a task of its own, behind the network work that the
+ * same event started. simple-peer creates each offer in a timer task; a DOM change made before
+ * it gets a rendering frame that Blink runs ahead of that timer, and the join's first frame
+ * (the participants list, the status) held a joiner's offers back by about 20 ms. The
+ * microtask puts this timer behind the ones simple-peer queues from its own microtasks.
+ */
+function afterNetwork(update: () => void): void {
+  queueMicrotask(() => setTimeout(update, 0))
 }
 
 function lazySealer(ready: Promise<SignalSealer>): SignalSealer {
