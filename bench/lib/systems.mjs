@@ -51,6 +51,27 @@ function benchTimes() {
   return bench ? bench.times() : null
 }
 
+/**
+ * In-page: true once `expected` links have their `key` time. waitForFunction evaluates it in
+ * the page on a timer, so waiting costs no round trip through the browser per check.
+ */
+function linksReached(/** @type {{kind: Kind, expected: number, key: 'open' | 'synced'}} */ arg) {
+  if (arg.kind === 'peerboard') {
+    const prefix = arg.key === 'open' ? 'peerboard:link-open:' : 'peerboard:synced:'
+    const ids = new Set()
+    for (const mark of performance.getEntriesByType('mark')) {
+      if (mark.name.startsWith(prefix)) ids.add(mark.name.slice(prefix.length))
+    }
+    return ids.size >= arg.expected
+  }
+  const times = /** @type {any} */ (window).bench?.times()
+  if (!times) return false
+  const links = /** @type {{open: number | null, synced: number | null}[]} */ (
+    Object.values(times.links)
+  )
+  return links.filter((link) => link[arg.key] !== null).length >= arg.expected
+}
+
 /** In-page: joins a page loaded with `hold` (every system exposes `join()`). */
 function joinNow(/** @type {Kind} */ kind) {
   const w = /** @type {any} */ (window)
@@ -77,13 +98,26 @@ function selfId(/** @type {Kind} */ kind) {
  */
 export function makeSystems(urls) {
   /** @typedef {import('playwright-core').Page} Page */
-  /** @type {Record<Kind, {kind: Kind, newRoom(options?: {hold?: boolean}): string, times(page: Page): Promise<PageTimes | null>, selfId(page: Page): Promise<string | null>, loaded(page: Page): Promise<boolean>, join(page: Page): Promise<void>}>} */
+  /**
+   * Resolves once the page has `expected` links with their `key` time; rejects after `timeoutMs`.
+   * @param {Kind} kind
+   * @returns {(page: Page, expected: number, key: 'open' | 'synced', timeoutMs: number) => Promise<void>}
+   */
+  const reached = (kind) => async (page, expected, key, timeoutMs) => {
+    await page.waitForFunction(
+      linksReached,
+      { kind, expected, key },
+      { polling: 100, timeout: timeoutMs },
+    )
+  }
+  /** @type {Record<Kind, {kind: Kind, newRoom(options?: {hold?: boolean}): string, times(page: Page): Promise<PageTimes | null>, reached(page: Page, expected: number, key: 'open' | 'synced', timeoutMs: number): Promise<void>, selfId(page: Page): Promise<string | null>, loaded(page: Page): Promise<boolean>, join(page: Page): Promise<void>}>} */
   const systems = {
     peerboard: {
       kind: 'peerboard',
       newRoom: (options) =>
         `${urls.peerboardUrl}/${options?.hold ? '?hold' : ''}#${randomId()}.${randomId()}`,
       times: (page) => page.evaluate(peerboardTimes),
+      reached: reached('peerboard'),
       selfId: (page) => page.evaluate(selfId, 'peerboard'),
       loaded: (page) => page.evaluate(loaded, 'peerboard'),
       join: (page) => page.evaluate(joinNow, 'peerboard'),
@@ -93,6 +127,7 @@ export function makeSystems(urls) {
       newRoom: (options) =>
         `${urls.benchUrl}/ywebrtc.html?room=bench-${randomId()}&signaling=${encodeURIComponent(urls.signalingUrl)}${options?.hold ? '&hold' : ''}`,
       times: (page) => page.evaluate(benchTimes),
+      reached: reached('ywebrtc'),
       selfId: (page) => page.evaluate(selfId, 'ywebrtc'),
       loaded: (page) => page.evaluate(loaded, 'ywebrtc'),
       join: (page) => page.evaluate(joinNow, 'ywebrtc'),
@@ -102,6 +137,7 @@ export function makeSystems(urls) {
       newRoom: (options) =>
         `${urls.benchUrl}/raw.html?room=raw-${randomId()}&relay=${encodeURIComponent(urls.relayUrl)}${options?.hold ? '&hold' : ''}`,
       times: (page) => page.evaluate(benchTimes),
+      reached: reached('raw'),
       selfId: (page) => page.evaluate(selfId, 'raw'),
       loaded: (page) => page.evaluate(loaded, 'raw'),
       join: (page) => page.evaluate(joinNow, 'raw'),
