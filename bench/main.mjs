@@ -271,7 +271,7 @@ async function main() {
       lateJoin:
         'A alone builds the board; joiners arrive one at a time; app start → synced with A; bytes = joiner getStats bytesReceived on its connection to A',
       voice:
-        'N peers, N−1 in voice; peer 0 clicks Join voice (t0 = its voice-join mark, before getUserMedia); othersHearJoinerMs = first inbound audio byte from it on each other page, joinerHearsOthersMs = on peer 0 from each other page (10 ms getStats polling); then leave, pause, repeat. cpu (6 peers): CDP Performance.getMetrics ProcessTime (renderer process) and TaskDuration (main thread) per page as % of one core over the window, all in voice / all muted / nobody in voice',
+        'N peers, N−1 in voice; peer 0 clicks Join voice (t0 = its voice-join mark, before getUserMedia); othersHearJoinerMs = first inbound audio byte from it on each other page, joinerHearsOthersMs = on peer 0 from each other page (getStats polled every 25 ms; the time is the newest packet’s arrival, lastPacketReceivedTimestamp, in the first report with new bytes: Chromium caches stats for 50 ms); then leave, pause, repeat. cpu (6 peers): CDP Performance.getMetrics ProcessTime (renderer process) and TaskDuration (main thread) per page as % of one core over the window, all in voice / all muted / nobody in voice',
     },
     peerboard: byKind.peerboard,
     raw: byKind.raw,

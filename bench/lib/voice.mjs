@@ -4,8 +4,9 @@
  *
  * Join latency: in an N-peer room where N−1 peers are already in voice, peer 0 clicks Join
  * voice; t0 = its `peerboard:voice-join` mark (set when the click reaches the app, before
- * getUserMedia). Each other page polls getStats of its audio receiver from peer 0 every 10 ms
- * and records when bytesReceived first exceeds what it was before the click ("heard": they hear
+ * getUserMedia). Each other page polls getStats of its audio receiver from peer 0 every 25 ms;
+ * in the first report whose bytesReceived exceeds what it was before the click, the arrival of
+ * the newest packet (lastPacketReceivedTimestamp) is the time taken ("heard": they hear
  * the joiner); peer 0 does the same for each of them ("hears": the joiner hears them, which also
  * needs their replaceTrack after our awareness update). Then peer 0 leaves, and after a pause
  * (so no packet is in flight) the next round starts. Times are absolute (timeOrigin + now),
@@ -28,14 +29,22 @@ async function armFirstBytes(/** @type {string[]} */ peers) {
       .connectionTo(id)
       ?.getTransceivers()
       .find((/** @type {RTCRtpTransceiver} */ t) => t.receiver.track.kind === 'audio')?.receiver
-  const bytesOf = async (/** @type {RTCRtpReceiver | undefined} */ receiver) => {
-    if (!receiver) return 0
+  const inbound = async (/** @type {RTCRtpReceiver | undefined} */ receiver) => {
     let bytes = 0
+    /** @type {number | null} */
+    let lastPacketAt = null
+    if (!receiver) return { bytes, lastPacketAt }
     ;(await receiver.getStats()).forEach((/** @type {any} */ report) => {
-      if (report.type === 'inbound-rtp') bytes += report.bytesReceived ?? 0
+      if (report.type !== 'inbound-rtp') return
+      bytes += report.bytesReceived ?? 0
+      if (typeof report.lastPacketReceivedTimestamp === 'number') {
+        lastPacketAt = Math.max(lastPacketAt ?? 0, report.lastPacketReceivedTimestamp)
+      }
     })
-    return bytes
+    return { bytes, lastPacketAt }
   }
+  const bytesOf = async (/** @type {RTCRtpReceiver | undefined} */ receiver) =>
+    (await inbound(receiver)).bytes
   // Audio from the last round may still arrive (a sender stops only once it sees the leave):
   // bytes counted now would be dated before the click. Wait until nothing arrives for 600 ms.
   const quietSince = new Map(peers.map((id) => [id, { bytes: -1, at: performance.now() }]))
@@ -64,9 +73,15 @@ async function armFirstBytes(/** @type {string[]} */ peers) {
     ) => {
       const deadline = performance.now() + 8000
       for (;;) {
-        if ((await bytesOf(receiver)) > before) return performance.timeOrigin + performance.now()
+        const now = performance.timeOrigin + performance.now()
+        const { bytes, lastPacketAt } = await inbound(receiver)
+        // Chromium caches a connection's stats for 50 ms, so a report may be older than the
+        // poll that reads it. Its newest packet's arrival (same clock as timeOrigin + now) is
+        // when those bytes were there: never before the first packet, and not delayed by the
+        // cache or the polling. Polling faster than the cache refreshes only adds load.
+        if (bytes > before) return lastPacketAt !== null && lastPacketAt <= now ? lastPacketAt : now
         if (performance.now() > deadline) return null
-        await new Promise((resolve) => setTimeout(resolve, 10))
+        await new Promise((resolve) => setTimeout(resolve, 25))
       }
     }
     const results = Promise.all(
