@@ -65,7 +65,7 @@ export class SocketSignaling implements Signaling {
       transports: ['websocket'],
       reconnectionDelay: 500,
       reconnectionDelayMax: 4000,
-      auth: { ...auth },
+      auth,
     })
     this.#socket = socket
     events.status('connecting')
