@@ -193,14 +193,16 @@ export function createSignalingServer(
     if (!result.alreadyMember) {
       to(await store.socketsIn(room, result.self))?.emit('peer-joined', { peer: result.self })
     }
-    // The explicit join after a join in the auth changes nothing and is not counted again.
-    const rejoin = result.alreadyMember && result.replacedSocketId === undefined
-    if (!rejoin) metrics.joined()
-    logger.info(rejoin ? 'rejoin' : 'join', {
-      socket: socket.id,
-      members: result.peers.length + 1,
-      resumed: result.replacedSocketId !== undefined,
-    })
+    // The explicit join after a join in the auth changes nothing: not counted or logged again
+    // (every browser sends both, so each connection would log two lines).
+    if (!result.alreadyMember || result.replacedSocketId !== undefined) {
+      metrics.joined()
+      logger.info('join', {
+        socket: socket.id,
+        members: result.peers.length + 1,
+        resumed: result.replacedSocketId !== undefined,
+      })
+    }
     return {
       ok: true,
       self: result.self,
