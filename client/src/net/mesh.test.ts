@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { JoinOk } from '../../../shared/signaling'
 import type { FrameTransport } from './frame-sender'
 import { CHUNK_THRESHOLD, FRAME_AWARENESS, FRAME_SYNC, encodeFrame, splitFrame } from './frames'
-import { PeerMesh, type MeshEvents, type MeshLink, type PeerInfo, type Timers } from './mesh'
+import {
+  CANDIDATE_BATCH_MS,
+  PeerMesh,
+  type MeshEvents,
+  type MeshLink,
+  type PeerInfo,
+  type Timers,
+} from './mesh'
 import type { PeerFactory, PeerTransportOptions, SignalData } from './peer-transport'
 import { createSignalSealer, type SignalSealer } from './signal-crypto'
 import type { Signaling, SignalingEvents } from './signaling-client'
@@ -202,7 +209,7 @@ afterEach(() => {
   for (const mesh of meshes.splice(0)) mesh.stop()
 })
 
-function setup(self = SELF, sealer: SignalSealer = identitySealer) {
+function setup(self = SELF, sealer: SignalSealer = identitySealer, candidateBatchMs?: number) {
   const signaling = new FakeSignaling(self)
   const factory = new FakeFactory()
   const timers = new FakeTimers()
@@ -215,6 +222,7 @@ function setup(self = SELF, sealer: SignalSealer = identitySealer) {
     timers,
     connectTimeoutMs: 5000,
     backoffMs: (attempt) => 1000 * 2 ** attempt,
+    candidateBatchMs,
   })
   meshes.push(mesh)
   mesh.start()
@@ -256,7 +264,7 @@ describe('PeerMesh dialling', () => {
   })
 
   it('sends each link\u2019s signals sealed for that peer, with its connection id and rising sequence', async () => {
-    const { signaling, factory, sentTo } = setup()
+    const { signaling, factory, timers, sentTo } = setup()
     signaling.join([LOW, HIGH])
     const [toLow, toHigh] = factory.peers as [FakePeer, FakePeer]
     toLow.options.events.onSignal(offer('low'))
@@ -273,6 +281,7 @@ describe('PeerMesh dialling', () => {
     expect([low[0]!.n, high[0]!.n]).toEqual([1, 2])
     // A later signal of the same link: its own envelope, same connection, next sequence.
     toLow.options.events.onSignal(candidate(2))
+    timers.advance(CANDIDATE_BATCH_MS)
     await settle()
     const later = await sentTo(LOW)
     expect(later).toHaveLength(2)
@@ -289,7 +298,7 @@ describe('PeerMesh dialling', () => {
       },
       open: identitySealer.open,
     }
-    const { signaling, factory, sentTo } = setup(SELF, slowFirst)
+    const { signaling, factory, sentTo } = setup(SELF, slowFirst, 0)
     signaling.join([HIGH])
     factory.last().options.events.onSignal(offer())
     // The offer's (slow) seal is under way when the candidate comes: two envelopes.
@@ -299,6 +308,49 @@ describe('PeerMesh dialling', () => {
     // is what matters.
     await vi.waitFor(async () => expect(await sentTo(HIGH)).toHaveLength(2), { timeout: 5000 })
     expect((await sentTo(HIGH)).map((envelope) => envelope.s)).toEqual([offer(), candidate(1)])
+  })
+
+  it('holds a burst of candidates briefly so that it travels in one envelope', async () => {
+    const { signaling, factory, timers, sentTo } = setup()
+    signaling.join([HIGH])
+    const peer = factory.last()
+    peer.options.events.onSignal(offer())
+    await settle()
+    // The offer does not wait for anything.
+    expect((await sentTo(HIGH)).map((envelope) => envelope.s)).toEqual([offer()])
+    // Candidates come one event at a time, a few ms apart.
+    peer.options.events.onSignal(candidate(1))
+    timers.advance(4)
+    await settle()
+    peer.options.events.onSignal(candidate(2))
+    timers.advance(CANDIDATE_BATCH_MS - 5)
+    await settle()
+    expect(await sentTo(HIGH)).toHaveLength(1)
+    timers.advance(1)
+    await settle()
+    expect((await sentTo(HIGH)).map((envelope) => envelope.s)).toEqual([
+      offer(),
+      [candidate(1), candidate(2)],
+    ])
+    // One that comes after the burst left starts a new one, and waits no longer than the first.
+    peer.options.events.onSignal(candidate(3))
+    timers.advance(CANDIDATE_BATCH_MS)
+    await settle()
+    expect((await sentTo(HIGH)).map((envelope) => envelope.s)).toEqual([
+      offer(),
+      [candidate(1), candidate(2)],
+      candidate(3),
+    ])
+  })
+
+  it('never puts more signals in one envelope than a receiver accepts', async () => {
+    const { signaling, factory, timers, sentTo } = setup()
+    signaling.join([HIGH])
+    for (let i = 0; i < 70; i++) factory.last().options.events.onSignal(candidate(i))
+    timers.advance(CANDIDATE_BATCH_MS)
+    await settle()
+    const sizes = (await sentTo(HIGH)).map((envelope) => [envelope.s].flat().length)
+    expect(sizes).toEqual([64, 6])
   })
 
   it('applies an envelope of several signals in order, and refuses an oversized one', async () => {

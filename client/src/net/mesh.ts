@@ -55,7 +55,17 @@ export interface MeshOptions {
   backoffMs?: (attempt: number) => number
   /** How long ICE may stay `disconnected` before we restart it (and between restarts). */
   iceRestartDelayMs?: number
+  /** How long an ICE candidate waits for the rest of its burst (see CANDIDATE_BATCH_MS). */
+  candidateBatchMs?: number
 }
+
+/**
+ * A connection gathers its candidates in a burst, one event each (here one per address, a few
+ * ms apart; more on a busy machine). Each used to travel alone: half of the envelopes an
+ * 8-person room sealed, relayed and opened while joining. Held this long, a burst shares one
+ * envelope. Offers and answers never wait, and a candidate waits at most this long.
+ */
+export const CANDIDATE_BATCH_MS = 15
 
 interface Envelope {
   /** Connection id chosen by the dialler. */
@@ -408,18 +418,25 @@ export class PeerMesh {
 
   #sendSignal(peerId: string, connectionId: string, data: SignalData): void {
     const waiting = this.#batches.get(peerId)
-    if (waiting && waiting.c === connectionId) {
+    if (waiting && waiting.c === connectionId && waiting.s.length < MAX_BATCH) {
       waiting.s.push(data)
       return
     }
     const batch = { c: connectionId, s: [data] }
     this.#batches.set(peerId, batch)
     const previous = this.#outbox.get(peerId) ?? Promise.resolve()
+    const holdMs = isCandidate(data) ? (this.#options.candidateBatchMs ?? CANDIDATE_BATCH_MS) : 0
+    const held =
+      holdMs > 0
+        ? new Promise<void>((resolve) => this.#timers.setTimeout(resolve, holdMs))
+        : undefined
     // Sealing is async: chain per peer so the offer always leaves before its candidates. Signals
-    // that come while a seal is in flight (ICE candidates, in bursts) share the next envelope:
-    // no delay added, and fewer messages to seal, relay and open on a busy machine.
+    // that come while a seal is in flight, or while a candidate is held, share the next
+    // envelope: fewer messages to seal, relay and open on a busy machine.
     const next = previous.then(async () => {
+      if (held) await held
       if (this.#batches.get(peerId) === batch) this.#batches.delete(peerId)
+      if (this.#stopped) return
       const s = batch.s.length === 1 ? (batch.s[0] as SignalData) : batch.s
       const envelope: Envelope = { c: batch.c, n: ++this.#seq, s }
       try {
@@ -490,4 +507,8 @@ function parseEnvelope(text: string): Envelope {
     }
   }
   return { c, n, s: s as SignalData | SignalData[] }
+}
+
+function isCandidate(data: SignalData): boolean {
+  return typeof data.candidate === 'object' && data.candidate !== null
 }
