@@ -78,6 +78,13 @@ function start(): void {
   board.live.connect((message, append) => docSync.broadcastLive(message, append))
   // A peer that vanished mid-stroke (its link not yet declared dead) leaves no stuck stroke.
   setInterval(() => board.live.prune(), 5000)
+  // A link open but never synced would leave two people on different boards without a sign.
+  setInterval(() => {
+    const receiving = (peerId: string) => mesh.pendingChunks(peerId) > 0
+    for (const peerId of docSync.retryStalled(performance.now(), receiving)) {
+      console.warn(`peer ${peerId.slice(0, 6)}: no answer to our sync request yet, asking again`)
+    }
+  }, 1000)
   let app: AppState | null = null
   const audioSlots = new AudioSlots({
     prepare: (peerId) => mesh.audioTo(peerId)?.prepare(),

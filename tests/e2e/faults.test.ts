@@ -382,6 +382,44 @@ describe('a peer crashing mid-transfer', () => {
   }, 300_000)
 })
 
+/** Init script: the page's first sync request (SYNC step 1: bytes 0, 0) never leaves. */
+function loseFirstSyncRequest(): void {
+  const send = RTCDataChannel.prototype.send
+  let lost = false
+  RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: ArrayBufferView) {
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : null
+    if (!lost && bytes && bytes[0] === 0 && bytes[1] === 0) {
+      lost = true
+      console.info('test: lost our sync request')
+      return
+    }
+    send.call(this, data as never)
+  } as typeof send
+}
+
+describe('a lost sync request', () => {
+  it('is sent again, and the joiner gets the board drawn before it came', async () => {
+    const a = await session.person()
+    const made = await addShapes(a.page, 10, 0)
+    const context = await newPerson(session.browser)
+    await context.addInitScript(loseFirstSyncRequest)
+    try {
+      const b = await openBoard(context, a.page.url())
+      await waitForConnected(b.page, 1)
+      expect(b.logs).toContain('[info] test: lost our sync request')
+      // A never heard B ask, so only the retry (5 s after the link opened) brings the board.
+      await expect.poll(() => shapeCount(b.page), { timeout: 20_000 }).toBe(made.length)
+      expect(b.logs.some((line) => line.includes('asking again'))).toBe(true)
+      made.push(...(await addShapes(b.page, 2, 1)))
+      await shouldConverge([a, b], made)
+    } finally {
+      await context.close()
+    }
+  })
+})
+
 describe('everyone leaves', () => {
   it('restores the board from local storage when they come back', async () => {
     const a = await session.person()

@@ -5,7 +5,7 @@ import { Awareness } from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { DocSync, MAX_STRIKES, PeerSync, type SyncLink } from './doc-sync'
+import { DocSync, MAX_STRIKES, PeerSync, SYNC_RETRY_MS, type SyncLink } from './doc-sync'
 import {
   FRAME_AWARENESS,
   FRAME_LIVE,
@@ -100,6 +100,11 @@ class Network {
 
   flush(): void {
     while (this.#queue.length > 0) this.#queue.shift()!()
+  }
+
+  /** Loses everything in flight. */
+  drop(): void {
+    this.#queue.length = 0
   }
 
   clearSent(): void {
@@ -225,6 +230,57 @@ describe('DocSync initial sync', () => {
     const update = Y.encodeStateAsUpdate(new Y.Doc())
     c.sync.addPeer(new FakeLink('x', () => undefined)).receive(updateFrame(update))
     expect(c.synced).toEqual([])
+  })
+})
+
+describe('DocSync asks again when a sync answer is overdue', () => {
+  const stepOnes = (link: FakeLink) =>
+    link.sent.filter(
+      (frame) =>
+        frame.type === FRAME_SYNC && syncMessageType(frame) === syncProtocol.messageYjsSyncStep1,
+    ).length
+
+  it('repeats sync step 1, backing off, until the answer comes', () => {
+    const a = node('a')
+    const b = node('b')
+    b.doc.getMap('m').set('drawn', 'before a came')
+    const net = new Network()
+    net.connect(a, b)
+    // Both step 1s are lost on the way.
+    net.drop()
+    const toB = net.link(a, b)
+    expect(stepOnes(toB)).toBe(1)
+    const never = () => false
+    expect(a.sync.retryStalled(1000, never)).toEqual([])
+    expect(a.sync.retryStalled(1000 + SYNC_RETRY_MS - 1, never)).toEqual([])
+    expect(a.sync.retryStalled(1000 + SYNC_RETRY_MS, never)).toEqual(['b'])
+    expect(stepOnes(toB)).toBe(2)
+    // Lost again: the next try waits twice as long.
+    net.drop()
+    const second = 1000 + 3 * SYNC_RETRY_MS
+    expect(a.sync.retryStalled(second - 1, never)).toEqual([])
+    expect(a.sync.retryStalled(second, never)).toEqual(['b'])
+    net.flush()
+    expect(a.synced).toEqual(['b'])
+    expect(content(a.doc).map).toEqual({ drawn: 'before a came' })
+    expect(a.sync.retryStalled(second + 60 * SYNC_RETRY_MS, never)).toEqual([])
+    expect(stepOnes(toB)).toBe(3)
+  })
+
+  it('does not ask again while a chunked answer is arriving', () => {
+    const a = node('a')
+    const b = node('b')
+    const net = new Network()
+    net.connect(a, b)
+    net.drop()
+    let receiving = true
+    const chunks = (peerId: string) => peerId === 'b' && receiving
+    expect(a.sync.retryStalled(0, chunks)).toEqual([])
+    // Chunks kept coming for a minute: each one restarts the wait.
+    for (let t = 1000; t <= 60_000; t += 1000) expect(a.sync.retryStalled(t, chunks)).toEqual([])
+    receiving = false
+    expect(a.sync.retryStalled(60_000 + SYNC_RETRY_MS - 1, chunks)).toEqual([])
+    expect(a.sync.retryStalled(60_000 + SYNC_RETRY_MS, chunks)).toEqual(['b'])
   })
 })
 

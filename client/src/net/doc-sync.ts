@@ -25,6 +25,15 @@ export const MAX_UPDATE_BYTES = 48 * 1024 * 1024
 /** Bad messages tolerated from one peer before it is disconnected. */
 export const MAX_STRIKES = 3
 
+/**
+ * A link whose sync answer (step 2) has not come this long after our step 1 asks again, then
+ * after twice as long, up to SYNC_RETRY_MAX_MS. The answer is a peer's first reply and starts
+ * at once, so by then a request or its answer is lost; a board that is merely big is
+ * arriving in chunks meanwhile, and is not asked for twice.
+ */
+export const SYNC_RETRY_MS = 5000
+export const SYNC_RETRY_MAX_MS = 60_000
+
 export interface SyncLink {
   readonly peerId: string
   send(frame: Uint8Array): void
@@ -45,6 +54,9 @@ export class PeerSync {
    * (a tab has one Y.Doc and one Awareness). Anything else it announces is someone else's.
    */
   owner: number | null = null
+  /** When to ask again while not synced (`retryStalled`); null until first checked. */
+  retryAt: number | null = null
+  retries = 0
   #synced = false
   #strikes = 0
 
@@ -271,6 +283,29 @@ export class DocSync {
   resumePeer(peerId: string): void {
     const peer = this.#peers.get(peerId)
     if (peer) this.#announceTo(peer)
+  }
+
+  /**
+   * Sends our state vector again to each peer whose sync answer is overdue (SYNC_RETRY_MS),
+   * unless `receiving` says a chunked message from it is arriving. Meant to be called about
+   * once a second with a monotonic clock; returns the peers asked again.
+   */
+  retryStalled(now: number, receiving: (peerId: string) => boolean): string[] {
+    const asked: string[] = []
+    for (const peer of this.#peers.values()) {
+      if (peer.synced) continue
+      const wait = () => Math.min(SYNC_RETRY_MAX_MS, SYNC_RETRY_MS * 2 ** peer.retries)
+      if (peer.retryAt === null || receiving(peer.link.peerId)) {
+        peer.retryAt = now + wait()
+        continue
+      }
+      if (now < peer.retryAt) continue
+      peer.retries++
+      peer.retryAt = now + wait()
+      peer.requestSync()
+      asked.push(peer.link.peerId)
+    }
+    return asked
   }
 
   removePeer(peerId: string): void {
