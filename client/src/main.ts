@@ -141,13 +141,7 @@ function start(): void {
         .filter((peer) => peer.state === 'connected' || peer.state === 'reconnecting')
         .map((peer) => peer.id),
     audioTo: (peerId) => mesh.audioTo(peerId),
-    remoteVoice: (peerId) => {
-      for (const client of docSync.peer(peerId)?.clients ?? []) {
-        const state = readVoice(awareness.getStates().get(client))
-        if (state) return state
-      }
-      return null
-    },
+    remoteVoice: (peerId) => readVoice(docSync.presenceOf(peerId)),
     publish: (state) => awareness.setLocalStateField('voice', state),
     media: navigator.mediaDevices,
     document,

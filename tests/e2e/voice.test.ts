@@ -6,7 +6,7 @@
  * element. Assertions are on deltas over a window, never on one sample or on speed.
  */
 import { chromium, type Page } from 'playwright-core'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
@@ -16,6 +16,7 @@ import {
   waitForInk,
 } from '../helpers/browser'
 import { fakeSpeechArgs } from '../helpers/fake-speech.mjs'
+import { dropUdpPorts, heal, nftAvailable } from '../helpers/nft'
 import { useSession } from '../helpers/session'
 
 const session = useSession({ browserArgs: fakeSpeechArgs })
@@ -51,6 +52,11 @@ interface PageHandles {
     peers(): { id: string }[]
     connectionTo(id: string): RTCPeerConnection | null
   }
+  voice: {
+    snapshot: { status: string; muted: boolean; peers: Record<string, unknown> }
+  }
+  docSync: { peer(id: string): { clients: Set<number>; synced: boolean } | undefined }
+  awareness: { getStates(): Map<number, { voice?: unknown }> }
 }
 
 const selfId = (page: Page) =>
@@ -71,15 +77,55 @@ async function audioDelta(page: Page, from: string, windowMs = 1500): Promise<In
  */
 const SILENCE_ENERGY = 1e-6
 
+/** What a page knows about its audio slot to `peer`, to make a failure explain itself. */
+function slotState(page: Page, peer: string) {
+  return page.evaluate(async (peer) => {
+    const handles = (window as unknown as { peerboard: PageHandles }).peerboard
+    const { mesh, voice, docSync, awareness } = handles
+    const pc = mesh.connectionTo(peer)
+    const snapshot = voice.snapshot
+    const sync = docSync.peer(peer)
+    return {
+      self: mesh.self.slice(0, 6),
+      voice: { status: snapshot.status, muted: snapshot.muted, peer: snapshot.peers[peer] },
+      synced: sync?.synced,
+      theirVoice: [...(sync?.clients ?? [])].map((id) => awareness.getStates().get(id)?.voice),
+      signaling: pc?.signalingState,
+      ice: pc?.iceConnectionState,
+      transceivers: pc?.getTransceivers().map((t) => ({
+        mid: t.mid,
+        direction: t.direction,
+        current: t.currentDirection,
+        sending: t.sender.track?.readyState ?? null,
+        receiving: t.receiver.track.readyState,
+      })),
+      players: [...document.querySelectorAll<HTMLAudioElement>('audio[data-voice-peer]')].map(
+        (player) => ({ peer: player.dataset.voicePeer?.slice(0, 6), src: !!player.srcObject }),
+      ),
+    }
+  }, peer)
+}
+
 /** Waits until `page` hears `from`: bytes rising and energy rising above silence. */
-async function waitHears(page: Page, from: string, timeout = 40_000): Promise<void> {
+async function waitHears(
+  page: Page,
+  from: string,
+  timeout = 40_000,
+  fromPage?: Page,
+): Promise<void> {
   const deadline = Date.now() + timeout
   let last: Inbound = { bytes: 0, energy: 0 }
   while (Date.now() < deadline) {
     last = await audioDelta(page, from, 1000)
     if (last.bytes > 0 && last.energy > SILENCE_ENERGY) return
   }
-  throw new Error(`no audio from ${from.slice(0, 6)}: last window ${JSON.stringify(last)}`)
+  const self = await selfId(page)
+  const sides = [await slotState(page, from)]
+  if (fromPage) sides.push(await slotState(fromPage, self))
+  throw new Error(
+    `${self.slice(0, 6)} hears nothing from ${from.slice(0, 6)}: last window ` +
+      `${JSON.stringify(last)}; slots ${JSON.stringify(sides)}`,
+  )
 }
 
 /** Waits until the energy from `from` on `page` falls to silence (muted, or not played). */
@@ -109,7 +155,7 @@ async function waitInVoice(page: Page): Promise<void> {
 async function expectFullyConnected(pages: Page[]): Promise<void> {
   const ids = await Promise.all(pages.map(selfId))
   for (const [i, page] of pages.entries()) {
-    for (const [j, id] of ids.entries()) if (i !== j) await waitHears(page, id)
+    for (const [j, id] of ids.entries()) if (i !== j) await waitHears(page, id, 40_000, pages[j])
   }
 }
 
@@ -374,5 +420,74 @@ describe('voice chat', () => {
     } finally {
       await browser.close()
     }
+  })
+})
+
+/** Every local candidate port of `page`'s connection to `peer`. */
+const candidatePorts = (page: Page, peer: string) =>
+  page.evaluate(async (peer) => {
+    const pc = (window as unknown as { peerboard: PageHandles }).peerboard.mesh.connectionTo(peer)
+    const ports: number[] = []
+    ;(await pc?.getStats())?.forEach((entry: { type: string; port?: number }) => {
+      if (entry.type === 'local-candidate' && entry.port) ports.push(entry.port)
+    })
+    return ports
+  }, peer)
+
+const connectionTo = (page: Page, peer: string) =>
+  page.evaluateHandle(
+    (peer) => (window as unknown as { peerboard: PageHandles }).peerboard.mesh.connectionTo(peer),
+    peer,
+  )
+
+describe('voice through link faults', () => {
+  afterEach(() => heal())
+
+  async function twoInVoice() {
+    const a = await session.person()
+    const b = await session.person(a.page.url())
+    await waitForConnected(a.page, 1)
+    await waitForConnected(b.page, 1)
+    await Promise.all([joinVoice(a.page), joinVoice(b.page)])
+    await Promise.all([waitInVoice(a.page), waitInVoice(b.page)])
+    const [idA, idB] = await Promise.all([selfId(a.page), selfId(b.page)])
+    await waitHears(b.page, idA, 40_000, a.page)
+    await waitHears(a.page, idB, 40_000, b.page)
+    return { a, b, idA, idB }
+  }
+
+  it.skipIf(!nftAvailable())(
+    'keeps both hearing each other when the candidate pair dies and ICE restarts',
+    async () => {
+      const { a, b, idA, idB } = await twoInVoice()
+      const before = await connectionTo(a.page, idB)
+      dropUdpPorts([...(await candidatePorts(a.page, idB)), ...(await candidatePorts(b.page, idA))])
+      await waitSilent(b.page, idA)
+      await waitForConnected(a.page, 1, 40_000)
+      await waitHears(b.page, idA, 40_000, a.page)
+      await waitHears(a.page, idB, 40_000, b.page)
+      // The same connection, restarted: not a re-dial.
+      const after = await connectionTo(a.page, idB)
+      expect(await a.page.evaluate(([x, y]) => x === y, [before, after] as const)).toBe(true)
+    },
+  )
+
+  it('keeps both hearing each other when their connection is torn down and dialled again', async () => {
+    const { a, b, idA, idB } = await twoInVoice()
+    const before = await connectionTo(a.page, idB)
+    await a.page.evaluate((pc) => pc?.close(), before)
+    // Both notice and one dials again (the other's audio may resume within one window).
+    await a.page.waitForFunction(
+      ([peer, old]) =>
+        (window as unknown as { peerboard: PageHandles }).peerboard.mesh.connectionTo(peer) !== old,
+      [idB, before] as const,
+      { timeout: 30_000 },
+    )
+    await waitForConnected(a.page, 1, 40_000)
+    await waitForConnected(b.page, 1, 40_000)
+    await waitHears(b.page, idA, 40_000, a.page)
+    await waitHears(a.page, idB, 40_000, b.page)
+    const after = await connectionTo(a.page, idB)
+    expect(await a.page.evaluate(([x, y]) => x === y, [before, after] as const)).toBe(false)
   })
 })

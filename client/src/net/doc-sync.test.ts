@@ -405,6 +405,33 @@ describe('DocSync awareness', () => {
     expect(b.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'a' } })
   })
 
+  it('shows a presence that comes back to the awareness listeners it comes back with', () => {
+    const { nodes, net } = mesh(['a', 'b'])
+    net.flush()
+    const [a, b] = nodes as [Node, Node]
+    b.awareness.setLocalStateField('voice', { on: true, muted: false, speaking: false })
+    net.flush()
+    a.sync.suspendPeer('b')
+    b.sync.suspendPeer('a')
+    expect(a.sync.presenceOf('b')).toBeNull()
+    const seen: { presence: unknown; clients: number }[] = []
+    const record = () =>
+      seen.push({ presence: a.sync.presenceOf('b'), clients: a.sync.peer('b')!.clients.size })
+    a.awareness.on('change', record)
+    a.sync.resumePeer('b')
+    b.sync.resumePeer('a')
+    net.flush()
+    a.awareness.off('change', record)
+    // y-protocols emits 'change' before 'update': `clients` is still empty at that point.
+    expect(seen).toEqual([
+      {
+        presence: expect.objectContaining({ voice: { on: true, muted: false, speaking: false } }),
+        clients: 0,
+      },
+    ])
+    expect(a.sync.presenceOf('nobody')).toBeNull()
+  })
+
   it('announces itself once per link while a mesh comes up, and peers still take its changes', () => {
     const { nodes, net } = mesh(['a', 'b', 'c', 'd'])
     net.flush()

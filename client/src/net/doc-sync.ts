@@ -256,6 +256,19 @@ export class DocSync {
     return this.#peers.get(peerId)
   }
 
+  /**
+   * The presence (awareness state) announced over the link to this peer, or null. Read from the
+   * client id the link owns, known before its update is applied: y-protocols emits 'change'
+   * before 'update', so `clients` is not yet filled while 'change' listeners run, and a state
+   * that comes back after a suspension would look absent to them.
+   */
+  presenceOf(peerId: string): unknown {
+    const owner = this.#peers.get(peerId)?.owner
+    return owner === null || owner === undefined
+      ? null
+      : (this.awareness.getStates().get(owner) ?? null)
+  }
+
   /** Starts syncing with a freshly opened link: our state vector, then our presence. */
   addPeer(link: SyncLink): PeerSync {
     this.removePeer(link.peerId)

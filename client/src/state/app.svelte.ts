@@ -597,17 +597,13 @@ export class AppState {
   }
 
   #refreshParticipants(): void {
-    const { awareness, docSync } = this.#deps
+    const { docSync } = this.#deps
     this.participants = this.#peers
       .filter((peer) => peer.inRoom || peer.state === 'connected' || peer.state === 'reconnecting')
       .map((peer) => {
-        let user = null
-        let voice = null
-        for (const client of docSync.peer(peer.id)?.clients ?? []) {
-          const state = awareness.getStates().get(client)
-          user ??= readUser(state)
-          voice ??= readVoice(state)
-        }
+        const presence = docSync.presenceOf(peer.id)
+        const user = readUser(presence)
+        const voice = readVoice(presence)
         return {
           id: peer.id,
           name: user?.name ?? 'Joining…',
