@@ -8,6 +8,7 @@ import * as Y from 'yjs'
 import { DocSync, MAX_STRIKES, PeerSync, SYNC_RETRY_MS, type SyncLink } from './doc-sync'
 import {
   FRAME_AWARENESS,
+  FRAME_AWARENESS_QUERY,
   FRAME_LIVE,
   FRAME_LIVE_APPEND,
   FRAME_SYNC,
@@ -405,6 +406,19 @@ describe('DocSync awareness', () => {
     expect(b.awareness.getStates().get(a.doc.clientID)).toMatchObject({ user: { name: 'a' } })
   })
 
+  it('gets a peer\u2019s presence back when only our side was interrupted', () => {
+    const { nodes, net } = mesh(['a', 'b'])
+    net.flush()
+    const [a, b] = nodes as [Node, Node]
+    a.sync.suspendPeer('b')
+    expect(a.sync.presenceOf('b')).toBeNull()
+    a.sync.resumePeer('b')
+    net.flush()
+    expect(a.sync.presenceOf('b')).toMatchObject({ user: { name: 'b' } })
+    expect(b.sync.presenceOf('a')).toMatchObject({ user: { name: 'a' } })
+    expect(a.warnings.concat(b.warnings)).toEqual([])
+  })
+
   it('shows a presence that comes back to the awareness listeners it comes back with', () => {
     const { nodes, net } = mesh(['a', 'b'])
     net.flush()
@@ -619,6 +633,8 @@ describe('DocSync refuses malformed input', () => {
     peer2.receive({ type: FRAME_AWARENESS, payload: new Uint8Array([5, 1, 2]) })
     expect(b2.warnings[0]).toMatch(/bad awareness message/)
     expect(b2.awareness.getStates().size).toBe(states)
+    peer2.receive({ type: FRAME_AWARENESS_QUERY, payload: new Uint8Array([0]) })
+    expect(b2.warnings[1]).toMatch(/bad awareness query message: .*1 unexpected bytes/)
   })
 
   it('leaves the document unchanged (or accepts a valid update) for arbitrary bytes', () => {

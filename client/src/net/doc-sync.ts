@@ -11,6 +11,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import {
   FRAME_AWARENESS,
+  FRAME_AWARENESS_QUERY,
   FRAME_LIVE,
   FRAME_LIVE_APPEND,
   FRAME_SYNC,
@@ -79,6 +80,7 @@ export class PeerSync {
       if (frame.type === FRAME_SYNC) this.#receiveSync(frame.payload)
       else if (frame.type === FRAME_SYNC_REF) this.#receiveSyncRef(frame.payload)
       else if (frame.type === FRAME_AWARENESS) this.#hub.applyAwareness(frame.payload, this)
+      else if (frame.type === FRAME_AWARENESS_QUERY) this.#hub.answerQuery(frame.payload, this)
       else this.#hub.onLive(this.link.peerId, frame.payload, frame.type === FRAME_LIVE_APPEND)
     } catch (error) {
       this.strike(`bad ${FRAME_NAMES[frame.type]} message: ${String(error)}`)
@@ -192,6 +194,7 @@ const FRAME_NAMES = {
   [FRAME_LIVE]: 'live',
   [FRAME_LIVE_APPEND]: 'live append',
   [FRAME_SYNC_REF]: 'sync reference',
+  [FRAME_AWARENESS_QUERY]: 'awareness query',
 }
 
 export interface DocSyncEvents {
@@ -293,9 +296,21 @@ export class DocSync {
     peer.clients.clear()
   }
 
+  /**
+   * The link is back. Our side dropped the peer's presence, but its side may not have been
+   * interrupted (ICE state is per side): it would not announce itself, and its cursor, name and
+   * voice would stay missing here until it next changed. So we ask.
+   */
   resumePeer(peerId: string): void {
     const peer = this.#peers.get(peerId)
-    if (peer) this.#announceTo(peer)
+    if (!peer) return
+    this.#announceTo(peer)
+    peer.link.send(encodeFrame(FRAME_AWARENESS_QUERY, new Uint8Array(0)))
+  }
+
+  answerQuery(payload: Uint8Array, peer: PeerSync): void {
+    if (payload.length > 0) throw new Error(`${payload.length} unexpected bytes`)
+    this.#announceTo(peer)
   }
 
   /**

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import {
   CHUNK_THRESHOLD,
   FRAME_AWARENESS,
+  FRAME_AWARENESS_QUERY,
   FRAME_CHUNK,
   FRAME_LIVE,
   FRAME_LIVE_APPEND,
@@ -343,6 +344,7 @@ describe('Reassembler errors', () => {
             expect([
               FRAME_SYNC,
               FRAME_AWARENESS,
+              FRAME_AWARENESS_QUERY,
               FRAME_LIVE,
               FRAME_LIVE_APPEND,
               FRAME_SYNC_REF,

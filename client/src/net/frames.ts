@@ -21,6 +21,11 @@ export const FRAME_LIVE_APPEND = 4
  * live stream (a committed stroke's points): a finished stroke does not travel twice.
  */
 export const FRAME_SYNC_REF = 5
+/**
+ * "Send me your presence" (empty payload), after our side of a link was interrupted and dropped
+ * the peer's presence: the peer's side may not have noticed, and would not announce itself.
+ */
+export const FRAME_AWARENESS_QUERY = 6
 
 export type FrameType =
   | typeof FRAME_SYNC
@@ -28,6 +33,7 @@ export type FrameType =
   | typeof FRAME_LIVE
   | typeof FRAME_LIVE_APPEND
   | typeof FRAME_SYNC_REF
+  | typeof FRAME_AWARENESS_QUERY
 
 const FRAME_TYPES: ReadonlySet<number> = new Set([
   FRAME_SYNC,
@@ -35,6 +41,7 @@ const FRAME_TYPES: ReadonlySet<number> = new Set([
   FRAME_LIVE,
   FRAME_LIVE_APPEND,
   FRAME_SYNC_REF,
+  FRAME_AWARENESS_QUERY,
 ])
 
 /** Frames above this many bytes are split into chunks of at most this size. */
