@@ -8,7 +8,8 @@
  * in the first report whose bytesReceived exceeds what it was before the click, the arrival of
  * the newest packet (lastPacketReceivedTimestamp) is the time taken ("heard": they hear
  * the joiner); peer 0 does the same for each of them ("hears": the joiner hears them, which also
- * needs their replaceTrack after our awareness update). Then peer 0 leaves, and after a pause
+ * needs their replaceTrack after its awareness update, and which counts from its own
+ * `peerboard:voice-on` at the earliest: nothing plays before the microphone is granted). Then peer 0 leaves, and after a pause
  * (so no packet is in flight) the next round starts. Times are absolute (timeOrigin + now),
  * comparable across pages of one browser.
  *
@@ -256,7 +257,9 @@ export async function measureVoice(browser, system, options) {
           })
           for (const id of otherIds) {
             const at = firsts[0]?.[id]
-            hears.push(typeof at === 'number' ? at - t0 : Infinity)
+            // Their audio may arrive while the joiner's microphone is still being granted
+            // (they send once it is joining); it plays from the grant on, not before.
+            hears.push(typeof at === 'number' ? Math.max(at, on ?? at) - t0 : Infinity)
           }
         }
         await sleep(500)

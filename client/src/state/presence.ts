@@ -22,17 +22,24 @@ export interface VoiceState {
   on: boolean
   muted: boolean
   speaking: boolean
+  /** Pressed Join voice; the microphone is not granted yet (absent from older peers). */
+  joining?: boolean
 }
 
 export function readVoice(state: unknown): VoiceState | null {
   if (typeof state !== 'object' || state === null) return null
   const voice = (state as { voice?: unknown }).voice
   if (typeof voice !== 'object' || voice === null) return null
-  const { on, muted, speaking } = voice as Record<string, unknown>
-  if (typeof on !== 'boolean' || typeof muted !== 'boolean' || typeof speaking !== 'boolean') {
+  const { on, muted, speaking, joining = false } = voice as Record<string, unknown>
+  if (
+    typeof on !== 'boolean' ||
+    typeof muted !== 'boolean' ||
+    typeof speaking !== 'boolean' ||
+    typeof joining !== 'boolean'
+  ) {
     return null
   }
-  return { on, muted, speaking }
+  return { on, muted, speaking, joining }
 }
 
 export function readCursor(state: unknown): RemoteCursor | null {

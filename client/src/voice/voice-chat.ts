@@ -21,6 +21,13 @@ export interface VoicePresence {
   on: boolean
   muted: boolean
   speaking: boolean
+  /**
+   * Pressed Join voice, the microphone not yet granted. Those in voice start sending then, so
+   * their audio is already arriving when ours starts: the joiner hears the room as soon as its
+   * microphone opens, instead of one awareness round trip and a track swap later. Nothing is
+   * played before the grant, and a refusal ends it (any peer could claim `on` anyway).
+   */
+  joining?: boolean
 }
 
 export interface Microphone {
@@ -343,7 +350,7 @@ export class VoiceChat {
       }
       const remote = this.#deps.remoteVoice(peerId)
       // Only people in voice hear each other: nothing is sent to, or played from, the others.
-      const send = live && remote?.on ? live : null
+      const send = live && (remote?.on || remote?.joining) ? live : null
       if (audio && (this.#sent.get(audio) ?? null) !== send) {
         this.#sent.set(audio, send)
         audio.setTrack(send).catch((error: unknown) => {
@@ -404,8 +411,9 @@ export class VoiceChat {
       on: this.#machine.status === 'on',
       muted: this.#machine.muted,
       speaking: this.#machine.status === 'on' && !this.#machine.muted && this.#speaking,
+      joining: this.#machine.status === 'requesting',
     }
-    const key = `${presence.on}${presence.muted}${presence.speaking}`
+    const key = `${presence.on}${presence.muted}${presence.speaking}${presence.joining}`
     if (key !== this.#published) {
       this.#published = key
       this.#deps.publish(presence)

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest'
+import type { PeerAudio } from '../net/peer-transport'
+import { VoiceChat, type VoicePresence } from './voice-chat'
+
+/** A microphone track as far as VoiceChat uses one. */
+function fakeTrack(): MediaStreamTrack {
+  return {
+    kind: 'audio',
+    enabled: true,
+    readyState: 'live',
+    stop() {},
+    addEventListener() {},
+    getSettings: () => ({ deviceId: 'mic' }),
+  } as unknown as MediaStreamTrack
+}
+
+/** getUserMedia that answers when the test says so (the browser's prompt). */
+function fakeMedia() {
+  const track = fakeTrack()
+  let grant: () => void = () => {}
+  const media = {
+    getUserMedia: () =>
+      new Promise<MediaStream>((resolve) => {
+        grant = () =>
+          resolve({ getAudioTracks: () => [track], getTracks: () => [track] } as MediaStream)
+      }),
+    enumerateDevices: async () => [],
+    addEventListener() {},
+  } as unknown as MediaDevices
+  return { media, track, grant: () => grant() }
+}
+
+/** One link's audio slot, recording what is sent on it. */
+function fakeSlot() {
+  const sent: (MediaStreamTrack | null)[] = []
+  const slot: PeerAudio = {
+    prepare() {},
+    ready: Promise.resolve(),
+    setTrack: async (track) => void sent.push(track),
+    remoteTrack: () => null,
+  }
+  return { slot, sent }
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+describe('VoiceChat', () => {
+  it('sends to a peer who pressed Join voice before its microphone is granted, and stops when it is refused', async () => {
+    const { media, track, grant } = fakeMedia()
+    const { slot, sent } = fakeSlot()
+    let theirs: VoicePresence | null = { on: false, muted: false, speaking: false }
+    const voice = new VoiceChat({
+      peers: () => ['b'],
+      audioTo: () => slot,
+      remoteVoice: () => theirs,
+      publish: () => {},
+      media,
+    })
+    const joined = voice.join()
+    grant()
+    await joined
+    await settle()
+    // B is not in voice: nothing goes to it.
+    expect(sent.filter((t) => t !== null)).toEqual([])
+
+    theirs = { on: false, muted: false, speaking: false, joining: true }
+    voice.refresh()
+    expect(sent.at(-1)).toBe(track)
+
+    // B's microphone was refused: it is not joining any more.
+    theirs = { on: false, muted: false, speaking: false, joining: false }
+    voice.refresh()
+    expect(sent.at(-1)).toBeNull()
+  })
+
+  it('publishes joining while the browser asks, then on', async () => {
+    const { media, grant } = fakeMedia()
+    const published: VoicePresence[] = []
+    const voice = new VoiceChat({
+      peers: () => [],
+      audioTo: () => null,
+      remoteVoice: () => null,
+      publish: (presence) => published.push(presence),
+      media,
+    })
+    const joined = voice.join()
+    expect(published.at(-1)).toEqual({ on: false, muted: false, speaking: false, joining: true })
+    grant()
+    await joined
+    expect(published.at(-1)).toEqual({ on: true, muted: false, speaking: false, joining: false })
+    voice.leave()
+    expect(published.at(-1)).toEqual({ on: false, muted: false, speaking: false, joining: false })
+  })
+})
