@@ -73,6 +73,38 @@ describe('VoiceChat', () => {
     expect(sent.at(-1)).toBeNull()
   })
 
+  it('tries a track swap again after one failed', async () => {
+    const { media, track, grant } = fakeMedia()
+    const attempts: (MediaStreamTrack | null)[] = []
+    let fail = true
+    const slot: PeerAudio = {
+      prepare() {},
+      ready: Promise.resolve(),
+      setTrack: async (sent) => {
+        attempts.push(sent)
+        if (fail) throw new Error('InvalidStateError')
+      },
+      remoteTrack: () => null,
+    }
+    const voice = new VoiceChat({
+      peers: () => ['b'],
+      audioTo: () => slot,
+      remoteVoice: () => ({ on: true, muted: false, speaking: false }),
+      publish: () => {},
+      media,
+    })
+    const joined = voice.join()
+    grant()
+    await joined
+    await settle()
+    expect(attempts).toEqual([track])
+    fail = false
+    voice.refresh()
+    expect(attempts).toEqual([track, track])
+    voice.refresh()
+    expect(attempts).toHaveLength(2)
+  })
+
   it('publishes joining while the browser asks, then on', async () => {
     const { media, grant } = fakeMedia()
     const published: VoicePresence[] = []

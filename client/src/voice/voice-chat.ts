@@ -349,12 +349,15 @@ export class VoiceChat {
         void audio.ready.then(() => this.#reconcile())
       }
       const remote = this.#deps.remoteVoice(peerId)
-      // Only people in voice hear each other: nothing is sent to, or played from, the others.
+      // Only people in voice hear each other: nothing is played from the others, and nothing
+      // is sent to them unless they are joining (VoicePresence.joining).
       const send = live && (remote?.on || remote?.joining) ? live : null
       if (audio && (this.#sent.get(audio) ?? null) !== send) {
         this.#sent.set(audio, send)
         audio.setTrack(send).catch((error: unknown) => {
           this.#deps.log?.(`voice to ${peerId.slice(0, 6)}: ${String(error)}`)
+          // Not sent after all: the next reconcile tries again.
+          if (this.#sent.get(audio) === send) this.#sent.delete(audio)
         })
       }
       this.#play(peerId, live && remote?.on ? (audio?.remoteTrack() ?? null) : null)
