@@ -14,6 +14,7 @@ import {
   openBoard,
   waitForConnected,
   waitForInk,
+  type BoardPage,
 } from '../helpers/browser'
 import { fakeSpeechArgs } from '../helpers/fake-speech.mjs'
 import { dropUdpPorts, heal, nftAvailable } from '../helpers/nft'
@@ -159,6 +160,24 @@ async function expectFullyConnected(pages: Page[]): Promise<void> {
   }
 }
 
+/**
+ * A and B on one board, both in voice and hearing each other. `prepare` runs on A's page
+ * before B arrives (e.g. an init script and a reload).
+ */
+async function twoInVoice(prepare?: (a: BoardPage) => Promise<void>) {
+  const a = await session.person()
+  await prepare?.(a)
+  const b = await session.person(a.page.url())
+  await waitForConnected(a.page, 1)
+  await waitForConnected(b.page, 1)
+  await Promise.all([joinVoice(a.page), joinVoice(b.page)])
+  await Promise.all([waitInVoice(a.page), waitInVoice(b.page)])
+  const [idA, idB] = await Promise.all([selfId(a.page), selfId(b.page)])
+  await waitHears(b.page, idA, 40_000, a.page)
+  await waitHears(a.page, idB, 40_000, b.page)
+  return { a, b, idA, idB }
+}
+
 /** Wraps getUserMedia (the real one runs) to keep the tracks it handed out, for inspection. */
 function keepCapturedTracks() {
   const tracks: MediaStreamTrack[] = []
@@ -255,17 +274,11 @@ describe('voice chat', () => {
   })
 
   it('leaves voice (stops sending, releases the microphone), rejoins, and leaves cleanly when the device goes away', async () => {
-    const a = await session.person()
-    await a.context.addInitScript(keepCapturedTracks)
-    await a.page.reload()
-    await a.page.locator('[data-ready="true"]').waitFor()
-    const b = await session.person(a.page.url())
-    await waitForConnected(a.page, 1)
-    await waitForConnected(b.page, 1)
-    await Promise.all([joinVoice(a.page), joinVoice(b.page)])
-    await Promise.all([waitInVoice(a.page), waitInVoice(b.page)])
-    const [idA, idB] = await Promise.all([selfId(a.page), selfId(b.page)])
-    await waitHears(b.page, idA)
+    const { a, b, idA, idB } = await twoInVoice(async (a) => {
+      await a.context.addInitScript(keepCapturedTracks)
+      await a.page.reload()
+      await a.page.locator('[data-ready="true"]').waitFor()
+    })
     expect(await liveCapturedTracks(a.page)).toBe(1)
 
     // Switching microphones replaces the track on the link: no renegotiation, B still hears A.
@@ -442,19 +455,6 @@ const connectionTo = (page: Page, peer: string) =>
 
 describe('voice through link faults', () => {
   afterEach(() => heal())
-
-  async function twoInVoice() {
-    const a = await session.person()
-    const b = await session.person(a.page.url())
-    await waitForConnected(a.page, 1)
-    await waitForConnected(b.page, 1)
-    await Promise.all([joinVoice(a.page), joinVoice(b.page)])
-    await Promise.all([waitInVoice(a.page), waitInVoice(b.page)])
-    const [idA, idB] = await Promise.all([selfId(a.page), selfId(b.page)])
-    await waitHears(b.page, idA, 40_000, a.page)
-    await waitHears(a.page, idB, 40_000, b.page)
-    return { a, b, idA, idB }
-  }
 
   it.skipIf(!nftAvailable())(
     'keeps both hearing each other when the candidate pair dies and ICE restarts',

@@ -44,22 +44,28 @@ function fakeSlot() {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 
+/** A person in voice (microphone granted) with one peer, 'b', on `slot`. */
+async function inVoice(slot: PeerAudio, remoteVoice: () => VoicePresence | null) {
+  const { media, track, grant } = fakeMedia()
+  const voice = new VoiceChat({
+    peers: () => ['b'],
+    audioTo: () => slot,
+    remoteVoice,
+    publish: () => {},
+    media,
+  })
+  const joined = voice.join()
+  grant()
+  await joined
+  await settle()
+  return { voice, track }
+}
+
 describe('VoiceChat', () => {
   it('sends to a peer who pressed Join voice before its microphone is granted, and stops when it is refused', async () => {
-    const { media, track, grant } = fakeMedia()
     const { slot, sent } = fakeSlot()
     let theirs: VoicePresence | null = { on: false, muted: false, speaking: false }
-    const voice = new VoiceChat({
-      peers: () => ['b'],
-      audioTo: () => slot,
-      remoteVoice: () => theirs,
-      publish: () => {},
-      media,
-    })
-    const joined = voice.join()
-    grant()
-    await joined
-    await settle()
+    const { voice, track } = await inVoice(slot, () => theirs)
     // B is not in voice: nothing goes to it.
     expect(sent.filter((t) => t !== null)).toEqual([])
 
@@ -74,7 +80,6 @@ describe('VoiceChat', () => {
   })
 
   it('tries a track swap again after one failed', async () => {
-    const { media, track, grant } = fakeMedia()
     const attempts: (MediaStreamTrack | null)[] = []
     let fail = true
     const slot: PeerAudio = {
@@ -86,17 +91,11 @@ describe('VoiceChat', () => {
       },
       remoteTrack: () => null,
     }
-    const voice = new VoiceChat({
-      peers: () => ['b'],
-      audioTo: () => slot,
-      remoteVoice: () => ({ on: true, muted: false, speaking: false }),
-      publish: () => {},
-      media,
-    })
-    const joined = voice.join()
-    grant()
-    await joined
-    await settle()
+    const { voice, track } = await inVoice(slot, () => ({
+      on: true,
+      muted: false,
+      speaking: false,
+    }))
     expect(attempts).toEqual([track])
     fail = false
     voice.refresh()
