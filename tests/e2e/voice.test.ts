@@ -56,8 +56,10 @@ interface PageHandles {
   voice: {
     snapshot: { status: string; muted: boolean; peers: Record<string, unknown> }
   }
-  docSync: { peer(id: string): { clients: Set<number>; synced: boolean } | undefined }
-  awareness: { getStates(): Map<number, { voice?: unknown }> }
+  docSync: {
+    peer(id: string): { synced: boolean } | undefined
+    presenceOf(id: string): unknown
+  }
 }
 
 const selfId = (page: Page) =>
@@ -82,7 +84,7 @@ const SILENCE_ENERGY = 1e-6
 function slotState(page: Page, peer: string) {
   return page.evaluate(async (peer) => {
     const handles = (window as unknown as { peerboard: PageHandles }).peerboard
-    const { mesh, voice, docSync, awareness } = handles
+    const { mesh, voice, docSync } = handles
     const pc = mesh.connectionTo(peer)
     const snapshot = voice.snapshot
     const sync = docSync.peer(peer)
@@ -90,7 +92,7 @@ function slotState(page: Page, peer: string) {
       self: mesh.self.slice(0, 6),
       voice: { status: snapshot.status, muted: snapshot.muted, peer: snapshot.peers[peer] },
       synced: sync?.synced,
-      theirVoice: [...(sync?.clients ?? [])].map((id) => awareness.getStates().get(id)?.voice),
+      theirVoice: (docSync.presenceOf(peer) as { voice?: unknown } | null)?.voice,
       signaling: pc?.signalingState,
       ice: pc?.iceConnectionState,
       transceivers: pc?.getTransceivers().map((t) => ({
