@@ -48,11 +48,10 @@ type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 export class PeerSync {
   readonly link: SyncLink
   readonly #hub: DocSync
-  /** Awareness client ids this peer announced; removed when it goes. */
-  readonly clients = new Set<number>()
   /**
    * The one awareness client id this peer may speak for: the first it announces on this link
-   * (a tab has one Y.Doc and one Awareness). Anything else it announces is someone else's.
+   * (a tab has one Y.Doc and one Awareness). Anything else it announces is someone else's, and
+   * only this id's state is removed when the link is suspended or goes.
    */
   owner: number | null = null
   /** When to ask again while not synced (`retryStalled`); null until first checked. */
@@ -238,11 +237,7 @@ export class DocSync {
     this.#cleanup.push(() => doc.off('update', this.#onLocalUpdate))
 
     const onAwarenessUpdate = ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
-      if (origin instanceof PeerSync) {
-        for (const id of [...added, ...updated]) origin.clients.add(id)
-        for (const id of removed) origin.clients.delete(id)
-        return
-      }
+      if (origin instanceof PeerSync) return
       // Only our own state goes out: relaying others' would make us their owner.
       const own = [...added, ...updated, ...removed].filter((id) => id === awareness.clientID)
       if (own.length > 0) this.#broadcast(this.#awarenessFrame())
@@ -260,10 +255,9 @@ export class DocSync {
   }
 
   /**
-   * The presence (awareness state) announced over the link to this peer, or null. Read from the
-   * client id the link owns, known before its update is applied: y-protocols emits 'change'
-   * before 'update', so `clients` is not yet filled while 'change' listeners run, and a state
-   * that comes back after a suspension would look absent to them.
+   * The presence (awareness state) announced over the link to this peer, or null. Read through
+   * the client id the link owns, which is known before its update is applied: correct inside
+   * awareness 'change' listeners too, which y-protocols calls before 'update' ones.
    */
   presenceOf(peerId: string): unknown {
     const owner = this.#peers.get(peerId)?.owner
@@ -292,8 +286,7 @@ export class DocSync {
   suspendPeer(peerId: string): void {
     const peer = this.#peers.get(peerId)
     if (!peer) return
-    awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.clients], 'peer-suspended')
-    peer.clients.clear()
+    this.#dropPresence(peer, 'peer-suspended')
   }
 
   /**
@@ -340,7 +333,12 @@ export class DocSync {
     const peer = this.#peers.get(peerId)
     if (!peer) return
     this.#peers.delete(peerId)
-    awarenessProtocol.removeAwarenessStates(this.awareness, [...peer.clients], 'peer-left')
+    this.#dropPresence(peer, 'peer-left')
+  }
+
+  #dropPresence(peer: PeerSync, origin: string): void {
+    if (peer.owner === null) return
+    awarenessProtocol.removeAwarenessStates(this.awareness, [peer.owner], origin)
   }
 
   /**
