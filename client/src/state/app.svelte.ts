@@ -35,9 +35,14 @@ import { ShapeTool } from '../tools/shape-tool'
 import { shortcutFor, type ShortcutAction } from '../tools/shortcuts'
 import { TextTool } from '../tools/text-tool'
 import type { Tool, ToolName } from '../tools/tool'
-import { VOICE_OFF, type VoiceChat, type VoiceSnapshot } from '../voice/voice-chat'
+import {
+  VOICE_OFF,
+  type VoiceChat,
+  type VoicePresence,
+  type VoiceSnapshot,
+} from '../voice/voice-chat'
 import { saveIdentity, type Identity } from './identity'
-import { readCursor, readUser, readVoice, type VoiceState } from './presence'
+import { readCursor, readUser, readVoice } from './presence'
 import { createToolContext } from './tool-context'
 
 export { TOOL_SHORTCUT } from '../tools/shortcuts'
@@ -54,7 +59,7 @@ export interface Participant {
   color: string
   state: LinkState
   /** Their published voice state; null when not known (not joined, or an old client). */
-  voice: VoiceState | null
+  voice: VoicePresence | null
 }
 
 export interface AppDeps {

@@ -3,13 +3,14 @@
  * field is checked before it is shown.
  */
 import type { RemoteCursor } from '../render/renderer'
+import type { VoicePresence } from '../voice/voice-chat'
 import { isIdentity, type Identity } from './identity'
 
 export interface PresenceState {
   user: Identity
   cursor: { x: number; y: number } | null
   tool: string
-  voice: VoiceState
+  voice: VoicePresence
 }
 
 export function readUser(state: unknown): Identity | null {
@@ -18,15 +19,8 @@ export function readUser(state: unknown): Identity | null {
   return isIdentity(user) ? user : null
 }
 
-export interface VoiceState {
-  on: boolean
-  muted: boolean
-  speaking: boolean
-  /** Pressed Join voice; the microphone is not granted yet (absent from older peers). */
-  joining?: boolean
-}
-
-export function readVoice(state: unknown): VoiceState | null {
+/** `joining` is absent from older peers' states and reads as false. */
+export function readVoice(state: unknown): VoicePresence | null {
   if (typeof state !== 'object' || state === null) return null
   const voice = (state as { voice?: unknown }).voice
   if (typeof voice !== 'object' || voice === null) return null
