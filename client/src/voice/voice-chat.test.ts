@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PeerAudio } from '../net/peer-transport'
 import { VoiceChat, type VoicePresence } from './voice-chat'
 
@@ -61,6 +61,10 @@ async function inVoice(slot: PeerAudio, remoteVoice: () => VoicePresence | null)
   return { voice, track }
 }
 
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
 describe('VoiceChat', () => {
   it('sends to a peer who pressed Join voice before its microphone is granted, and stops when it is refused', async () => {
     const { slot, sent } = fakeSlot()
@@ -102,6 +106,55 @@ describe('VoiceChat', () => {
     expect(attempts).toEqual([track, track])
     voice.refresh()
     expect(attempts).toHaveLength(2)
+  })
+
+  it('hands our track to every peer before it starts any player', async () => {
+    const order: string[] = []
+    const peers = ['b', 'c', 'd']
+    const slots = new Map(
+      peers.map((id) => {
+        const slot: PeerAudio = {
+          prepare() {},
+          ready: Promise.resolve(),
+          setTrack: async (track) => void (track && order.push(`send ${id}`)),
+          remoteTrack: () => fakeTrack(),
+        }
+        return [id, slot]
+      }),
+    )
+    // Enough of a DOM for the hidden players: creating one is what takes main-thread time.
+    vi.stubGlobal(
+      'MediaStream',
+      class {
+        readonly #tracks: MediaStreamTrack[]
+        constructor(tracks: MediaStreamTrack[]) {
+          this.#tracks = tracks
+        }
+        getAudioTracks() {
+          return this.#tracks
+        }
+      },
+    )
+    const document = {
+      createElement: () => {
+        order.push('player')
+        return { dataset: {}, play: async () => {}, pause() {}, remove() {} }
+      },
+      body: { append() {} },
+    } as unknown as Document
+    const { media, grant } = fakeMedia()
+    const voice = new VoiceChat({
+      peers: () => peers,
+      audioTo: (id) => slots.get(id) ?? null,
+      remoteVoice: () => ({ on: true, muted: false, speaking: false }),
+      publish: () => {},
+      media,
+      document,
+    })
+    const joined = voice.join()
+    grant()
+    await joined
+    expect(order).toEqual(['send b', 'send c', 'send d', 'player', 'player', 'player'])
   })
 
   it('publishes joining while the browser asks, then on', async () => {

@@ -342,6 +342,7 @@ export class VoiceChat {
   #reconcile(): void {
     const live = this.#machine.status === 'on' ? this.#track : null
     const peers = new Set(this.#deps.peers())
+    const toPlay: [string, MediaStreamTrack | null][] = []
     for (const peerId of peers) {
       const audio = this.#deps.audioTo(peerId)
       if (audio && !this.#awaited.has(audio)) {
@@ -360,8 +361,12 @@ export class VoiceChat {
           if (this.#sent.get(audio) === send) this.#sent.delete(audio)
         })
       }
-      this.#play(peerId, live && remote?.on ? (audio?.remoteTrack() ?? null) : null)
+      toPlay.push([peerId, live && remote?.on ? (audio?.remoteTrack() ?? null) : null])
     }
+    // Every swap is on its way before any player starts (an <audio> element and its renderer):
+    // with each swap behind the previous peer's player, five swaps went out over up to 40 ms
+    // (six pages on two cores); swaps first, they go out within 1 ms.
+    for (const [peerId, track] of toPlay) this.#play(peerId, track)
     for (const peerId of [...this.#players.keys()]) {
       if (!peers.has(peerId)) this.#removePlayer(peerId)
     }
