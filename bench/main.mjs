@@ -34,8 +34,8 @@ const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : nul
 const wanted = (/** @type {string} */ name) => !only || only.has(name)
 const started = Date.now()
 const loadAtStart = os.loadavg()[0] ?? 0
-/** Past this, the run is abandoned (everything stopped): `npm run bench` (build ~20 s + this) < 10 min. */
-const HARD_LIMIT_MS = 600_000
+/** Past this, the run is abandoned (everything stopped): `npm run bench` (build ~20 s + this) < 16 min. */
+const HARD_LIMIT_MS = 900_000
 
 const settings = {
   setupTimeoutMs: 30_000,
@@ -48,14 +48,14 @@ const settings = {
 /**
  * The run, in order of priority; a step (or a run inside it) only starts before its `beforeS`
  * mark, so a loaded machine drops the least important work, not the whole result. Full-mode
- * timings on this 2-core machine: 6-8 min with load average 10-30 from other work.
- * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, together?: boolean, beforeS: number} | {name: 'update', sizes: number[], beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number} | {name: 'bigboard', beforeS: number} | {name: 'voice', sizes: number[], rounds: Record<number, number>, beforeS: number})[]}
+ * timings on this 2-core machine: 11-13 min with load average 10-20.
+ * @type {({name: 'setup', sizes: number[], runs: Record<number, number>, together?: boolean, beforeS: number} | {name: 'update', sizes: number[], rounds: number, beforeS: number} | {name: 'stroke', strokes: number, beforeS: number} | {name: 'latejoin', count: number, joiners: number, beforeS: number} | {name: 'bigboard', beforeS: number} | {name: 'voice', sizes: number[], rounds: Record<number, number>, beforeS: number})[]}
  */
 const plan = quick
   ? [
       { name: 'setup', together: true, sizes: [2, 4], runs: { 2: 2, 4: 2 }, beforeS: 100 },
       { name: 'setup', sizes: [2, 4], runs: { 2: 2, 4: 2 }, beforeS: 150 },
-      { name: 'update', sizes: [2, 4], beforeS: 220 },
+      { name: 'update', sizes: [2, 4], rounds: 1, beforeS: 220 },
       { name: 'stroke', strokes: 1, beforeS: 260 },
       { name: 'latejoin', count: 1000, joiners: 1, beforeS: 300 },
       { name: 'bigboard', beforeS: 330 },
@@ -67,17 +67,18 @@ const plan = quick
       // Load together: pages opened at once, each joining as it starts, page loads competing.
       // The update scenario's meshes count as such runs too (one more per size and system).
       { name: 'setup', sizes: [2, 4], runs: { 2: 3, 4: 2 }, beforeS: 150 },
-      { name: 'update', sizes: [2], beforeS: 200 },
+      // Three alternating rounds per size, pooled: one round's p95 swings 2-3x on this machine.
+      { name: 'update', sizes: [2], rounds: 3, beforeS: 200 },
       { name: 'stroke', strokes: 5, beforeS: 260 },
       { name: 'latejoin', count: 1000, joiners: 3, beforeS: 300 },
       // ~1-2 min: 10,000 strokes drawn on A through its Board, joiners, the y-webrtc timeout.
       { name: 'latejoin', count: 10000, joiners: 3, beforeS: 340 },
-      { name: 'update', sizes: [8], beforeS: 430 },
+      { name: 'update', sizes: [8], rounds: 3, beforeS: 430 },
       // Three runs: one 8-page run swings by a factor of two on this machine (y-webrtc's too).
-      { name: 'setup', together: true, sizes: [8], runs: { 8: 3 }, beforeS: 450 },
-      { name: 'bigboard', beforeS: 530 },
+      { name: 'setup', together: true, sizes: [8], runs: { 8: 3 }, beforeS: 600 },
+      { name: 'bigboard', beforeS: 690 },
       // ~1.5 min alone (--only=voice); in a full run only when time is left.
-      { name: 'voice', sizes: [2, 6], rounds: { 2: 8, 6: 3 }, beforeS: 550 },
+      { name: 'voice', sizes: [2, 6], rounds: { 2: 8, 6: 6 }, beforeS: 720 },
     ]
 
 const log = (/** @type {string} */ message) =>
@@ -197,6 +198,7 @@ async function main() {
     } else if (step.name === 'update') {
       const options = {
         sizes: step.sizes,
+        rounds: step.rounds,
         samples: settings.samples,
         spacingMs: settings.spacingMs,
         timeoutMs: settings.setupTimeoutMs,
@@ -266,7 +268,7 @@ async function main() {
         'N pages loaded (one context each, fresh room, join held), then once all are idle they join at the same moment; per peer: its join → every data channel open / every link synced; fullMesh = first join → last link synced. The setup targets use these runs',
       setup:
         'N pages opened concurrently (one context each, fresh room), each joining as its app starts, so N page loads compete with the connections; per peer: app start → every data channel open / every link synced; fullMesh = first app start → last link synced',
-      updateLatency: `${settings.samples} updates ${settings.spacingMs} ms apart on A; latency = receive time on each other peer − send time on A`,
+      updateLatency: `per round ${settings.samples} updates ${settings.spacingMs} ms apart on A; latency = receive time on each other peer − send time on A; rounds alternate between the systems and each system's samples are pooled (p95PerRound lists each round's own)`,
       strokeLatency: `real-mouse strokes of 50 points on A (moves ${settings.strokeSpacingMs} ms apart + CDP round trip); pointermove event.timeStamp on A → ink detected on B's canvas by a post-rAF pixel check`,
       lateJoin:
         'A alone builds the board; joiners arrive one at a time; app start → synced with A; bytes = joiner getStats bytesReceived on its connection to A',

@@ -127,42 +127,84 @@ export async function updateRun(browser, system, n, options) {
 }
 
 /**
+ * Rounds alternate between the systems (A, B, C, A, B, C, …) and each system's samples are
+ * pooled: one 4-second run's p95 follows whatever else the machine did in those seconds, and
+ * on this 2-core machine it swung by 2-3x between runs of the same build (y-webrtc's 8-peer
+ * p95: 17 ms in one full run, 34-51 ms in three runs right after). Per-round p95s are kept.
  * @param {import('playwright-core').Browser} browser
  * @param {Record<string, import('./mesh.mjs').System>} systems
- * @param {{sizes: number[], samples: number, spacingMs: number, timeoutMs: number, log: (m: string) => void, budget: (what: string) => boolean}} options
+ * @param {{sizes: number[], rounds: number, samples: number, spacingMs: number, timeoutMs: number, log: (m: string) => void, budget: (what: string) => boolean}} options
  * @param {Record<string, Record<number, import('./setup.mjs').SetupRecord[]>>} setupRecords  gets this scenario's meshes
  */
 export async function measureUpdates(browser, systems, options, setupRecords) {
   /** @type {Record<string, Record<string, any>>} */
   const out = {}
   for (const n of options.sizes) {
-    for (const system of Object.values(systems)) {
-      if (!options.budget(`update latency ${system.kind} ${n} peers (time budget)`)) continue
-      let result
-      try {
-        const run = await updateRun(browser, system, n, options)
-        addSetupRecord(setupRecords, system.kind, n, run.setup)
-        result = {
-          samplesSent: run.samples,
-          receivers: n - 1,
-          latencyMs: summarize(run.latencies, 2),
-          missingPerReceiver: run.missing,
-          expectedMessagesPerUpdate: n - 1,
-          messagesPerUpdate: round(run.messagesPerUpdate, 3),
-          syncMessagesPerUpdate: round(run.updateMessagesPerUpdate, 3),
-          senderStatsMessagesPerUpdate:
-            run.senderStatsMessagesPerUpdate === undefined
-              ? undefined
-              : round(run.senderStatsMessagesPerUpdate, 3),
-          syncBytesPerUpdate: round(run.bytesPerUpdate, 1),
-          messagesByFirstByte: run.byType,
+    /** @type {Map<string, {runs: Awaited<ReturnType<typeof updateRun>>[], errors: string[]}>} */
+    const pooled = new Map()
+    for (let r = 1; r <= options.rounds; r++) {
+      for (const system of Object.values(systems)) {
+        if (!options.budget(`update latency ${system.kind} ${n} peers, round ${r} (time budget)`))
+          continue
+        const entry = pooled.get(system.kind) ?? { runs: [], errors: [] }
+        pooled.set(system.kind, entry)
+        try {
+          const run = await updateRun(browser, system, n, options)
+          addSetupRecord(setupRecords, system.kind, n, run.setup)
+          entry.runs.push(run)
+          const p95 = summarize(run.latencies, 2).p95
+          options.log(`update ${system.kind} n=${n} round ${r}: p95 ${p95} ms`)
+        } catch (error) {
+          entry.errors.push(String(/** @type {Error} */ (error).message))
+          options.log(`update ${system.kind} n=${n} round ${r}: ${entry.errors.at(-1)}`)
         }
-      } catch (error) {
-        result = { error: String(/** @type {Error} */ (error).message) }
       }
-      ;(out[system.kind] ??= {})[`${n}peers`] = result
+    }
+    for (const [kind, { runs, errors }] of pooled) {
+      /** @type {Record<string, any>} */
+      let result
+      if (runs.length === 0) result = { error: errors.join('; ') }
+      else {
+        const per = (/** @type {(run: (typeof runs)[number]) => number} */ pick) =>
+          runs.reduce((sum, run) => sum + pick(run), 0) / runs.length
+        const sender = runs.every((run) => run.senderStatsMessagesPerUpdate !== undefined)
+        result = {
+          rounds: runs.length,
+          failedRounds: errors.length,
+          errors,
+          samplesSent: runs.reduce((sum, run) => sum + run.samples, 0),
+          receivers: n - 1,
+          latencyMs: summarize(
+            runs.flatMap((run) => run.latencies),
+            2,
+          ),
+          p95PerRound: runs.map((run) => summarize(run.latencies, 2).p95),
+          missingPerReceiver: runs.map((run) => run.missing),
+          expectedMessagesPerUpdate: n - 1,
+          messagesPerUpdate: round(
+            per((run) => run.messagesPerUpdate),
+            3,
+          ),
+          syncMessagesPerUpdate: round(
+            per((run) => run.updateMessagesPerUpdate),
+            3,
+          ),
+          senderStatsMessagesPerUpdate: sender
+            ? round(
+                per((run) => /** @type {number} */ (run.senderStatsMessagesPerUpdate)),
+                3,
+              )
+            : undefined,
+          syncBytesPerUpdate: round(
+            per((run) => run.bytesPerUpdate),
+            1,
+          ),
+          messagesByFirstByte: runs.map((run) => run.byType),
+        }
+      }
+      ;(out[kind] ??= {})[`${n}peers`] = result
       options.log(
-        `update ${system.kind} n=${n}: ${result.error ?? `p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} ms, ${result.messagesPerUpdate} msgs/update`}`,
+        `update ${kind} n=${n}: ${result.error ?? `p50 ${result.latencyMs.p50} p95 ${result.latencyMs.p95} ms over ${result.rounds} round(s), ${result.messagesPerUpdate} msgs/update`}`,
       )
     }
   }
