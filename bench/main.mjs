@@ -63,10 +63,11 @@ const plan = quick
     ]
   : [
       // Join together (the targets): pages loaded and idle, then all join at one moment.
-      // Nine 2-peer runs: 5 gave medians 100-250 ms apart between runs of the same build.
+      // Nine 2-peer runs: with five, Peerboard's median was 431, 652 and 598 ms in three full
+      // runs of the same setup code.
       { name: 'setup', together: true, sizes: [2, 4], runs: { 2: 9, 4: 2 }, beforeS: 140 },
       // Load together: pages opened at once, each joining as it starts, page loads competing.
-      // The update scenario's meshes count as such runs too (one more per size and system).
+      // The update scenario's meshes count as such runs too (one more per round and system).
       { name: 'setup', sizes: [2, 4], runs: { 2: 3, 4: 2 }, beforeS: 190 },
       // Three alternating rounds per size, pooled: one round's p95 swings 2-3x on this machine.
       { name: 'update', sizes: [2], rounds: 3, beforeS: 280 },
