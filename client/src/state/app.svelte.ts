@@ -105,7 +105,8 @@ export class AppState {
   signaling = $state<SignalingStatus>('connecting')
   rejection = $state<string | null>(null)
   notice = $state<string | null>(null)
-  participants = $state<Participant[]>([])
+  // Replaced whole on every change, never edited in place: no deep proxy to build each time.
+  participants = $state.raw<Participant[]>([])
   identity = $state<Identity>({ name: '', color: '#000000' })
   tool = $state<ToolName>('pen')
   color = $state<string>(PALETTE[0])
@@ -128,7 +129,8 @@ export class AppState {
   problem = $state<string | null>(null)
   busy = $state<string | null>(null)
   exportBackground = $state(true)
-  voice = $state<VoiceSnapshot>(VOICE_OFF)
+  /** A new snapshot from VoiceChat on every change (never edited in place, like participants). */
+  voice = $state.raw<VoiceSnapshot>(VOICE_OFF)
 
   constructor(deps: AppDeps) {
     this.#deps = deps
