@@ -10,8 +10,8 @@
  * the joiner); peer 0 does the same for each of them ("hears": the joiner hears them, which also
  * needs their replaceTrack after its awareness update, and which counts from its own
  * `peerboard:voice-on` at the earliest: nothing plays before the microphone is granted). Then
- * peer 0 leaves, and after a pause (so no packet is in flight) the next round starts. Times are absolute (timeOrigin + now),
- * comparable across pages of one browser.
+ * peer 0 leaves, and after a pause (so no packet is in flight) the next round starts. Times
+ * are absolute (timeOrigin + now), comparable across pages of one browser.
  *
  * CPU: Chromium's CDP Performance.getMetrics per page (each context is its own renderer
  * process): ProcessTime (the whole renderer process: main thread, WebRTC and audio threads)
