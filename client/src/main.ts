@@ -97,7 +97,10 @@ function start(): void {
             (peer.state === 'connecting' ||
               (peer.state === 'connected' && docSync.peer(peer.id)?.synced !== true)),
         ),
+    wanted: (peerId) =>
+      wantsVoice(awareness.getLocalState()) || wantsVoice(docSync.presenceOf(peerId)),
   })
+  awareness.on('change', () => audioSlots.settle())
   const mesh = new PeerMesh({
     signaling,
     sealer,
@@ -190,6 +193,12 @@ function start(): void {
   Object.assign(window, {
     peerboard: { doc, board, awareness, mesh, docSync, persistence, app, voice, join },
   })
+}
+
+/** In voice or joining it: that person's links need their audio slots now. */
+function wantsVoice(state: unknown): boolean {
+  const voice = readVoice(state)
+  return voice !== null && (voice.on || voice.joining === true)
 }
 
 /**

@@ -1,11 +1,15 @@
 /**
  * When each link's audio slot is negotiated. A slot costs an offer/answer round (two more
  * signaling messages through a busy server, SDP work and audio channel setup on both sides).
- * Negotiated as each link syncs, those rounds competed with the links still being set up: in
- * an 8-person room joining at once they were a sixth of all signaling messages (56 of about
- * 330). So a synced link waits until no other peer in the room is still connecting or
- * syncing, or at most `maxWaitMs`, so that one peer that never connects cannot hold back
- * everyone's voice.
+ * In a room forming at once, those rounds compete with the links still being set up, on this
+ * page and on the peer's: in an 8-person room joining together they doubled the offers and
+ * answers made before the mesh was complete (56 of each instead of 28).
+ *
+ * So a synced link's slot waits for the room to be quiet: no peer of ours connecting or
+ * syncing for `quietMs`. One page's view is not the room's (its last link may sync seconds
+ * before its peers' last links do); the quiet period covers that spread. Voice never waits for
+ * it: a link on which either side is in voice, or joining it, negotiates its slot at once.
+ * `maxWaitMs` bounds the wait in a room that never settles (a peer that keeps failing).
  */
 import { defaultTimers, type Timers } from './mesh'
 
@@ -13,7 +17,10 @@ export interface AudioSlotsOptions {
   prepare(peerId: string): void
   /** True while some peer in the room is still connecting or syncing its board. */
   busy(): boolean
+  /** True when voice on the link to this peer is wanted now (either side in voice or joining). */
+  wanted(peerId: string): boolean
   timers?: Timers
+  quietMs?: number
   maxWaitMs?: number
 }
 
@@ -21,7 +28,8 @@ export class AudioSlots {
   readonly #options: AudioSlotsOptions
   readonly #timers: Timers
   readonly #waiting = new Set<string>()
-  #timer: unknown = null
+  #quietTimer: unknown = null
+  #maxTimer: unknown = null
 
   constructor(options: AudioSlotsOptions) {
     this.#options = options
@@ -34,24 +42,52 @@ export class AudioSlots {
     this.settle()
   }
 
-  /** The room changed (a peer connected, synced, failed or left): waiting slots may go. */
+  /**
+   * The room or someone's voice changed (a peer connected, synced, failed or left; a voice
+   * was joined): wanted slots go now, and the quiet period starts over or begins.
+   */
   settle(): void {
-    if (this.#waiting.size === 0) return
-    if (!this.#options.busy()) this.flush()
-    else
-      this.#timer ??= this.#timers.setTimeout(() => this.flush(), this.#options.maxWaitMs ?? 2000)
+    for (const peerId of this.#waiting) {
+      if (!this.#options.wanted(peerId)) continue
+      this.#waiting.delete(peerId)
+      this.#options.prepare(peerId)
+    }
+    if (this.#waiting.size === 0) {
+      this.#clearTimers()
+      return
+    }
+    if (this.#options.busy()) {
+      if (this.#quietTimer !== null) this.#timers.clearTimeout(this.#quietTimer)
+      this.#quietTimer = null
+    } else {
+      this.#quietTimer ??= this.#timers.setTimeout(() => {
+        this.#quietTimer = null
+        if (!this.#options.busy()) this.flush()
+      }, this.#options.quietMs ?? 3000)
+    }
+    this.#maxTimer ??= this.#timers.setTimeout(
+      () => this.flush(),
+      this.#options.maxWaitMs ?? 15_000,
+    )
   }
 
   forget(peerId: string): void {
     this.#waiting.delete(peerId)
+    if (this.#waiting.size === 0) this.#clearTimers()
   }
 
   /** Negotiates every waiting slot now. */
   flush(): void {
-    if (this.#timer !== null) this.#timers.clearTimeout(this.#timer)
-    this.#timer = null
+    this.#clearTimers()
     const waiting = [...this.#waiting]
     this.#waiting.clear()
     for (const peerId of waiting) this.#options.prepare(peerId)
+  }
+
+  #clearTimers(): void {
+    if (this.#quietTimer !== null) this.#timers.clearTimeout(this.#quietTimer)
+    if (this.#maxTimer !== null) this.#timers.clearTimeout(this.#maxTimer)
+    this.#quietTimer = null
+    this.#maxTimer = null
   }
 }
