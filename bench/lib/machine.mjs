@@ -1,5 +1,6 @@
 /** What every benchmark summary records about the machine it ran on. */
 import os from 'node:os'
+import { chromiumPriority } from './browser.mjs'
 
 export function machineFacts() {
   return {
@@ -8,5 +9,6 @@ export function machineFacts() {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.platform()} ${os.release()}`,
     node: process.version,
+    chromiumThreads: chromiumPriority(),
   }
 }
