@@ -2,7 +2,7 @@
  * One headless Chromium for the whole run, one context per peer (separate storage and no
  * BroadcastChannel shortcut between peers). Flags shared with the tests (tests/helpers/chromium.mjs).
  */
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
@@ -31,6 +31,7 @@ export function chromiumPriority() {
     ? 'as Chromium sets it: root, so its busiest threads at nice -8'
     : 'as Chromium sets it: not root, so nice 0'
 }
+
 let wrapper = /** @type {string | null} */ (null)
 
 /**
@@ -45,10 +46,13 @@ let wrapper = /** @type {string | null} */ (null)
 function unboosted() {
   if (!dropsNice()) return CHROMIUM_PATH
   if (!wrapper) {
-    wrapper = path.join(mkdtempSync(path.join(tmpdir(), 'peerboard-chromium-')), 'chromium')
+    const dir = mkdtempSync(path.join(tmpdir(), 'peerboard-chromium-'))
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+    const quoted = `'${CHROMIUM_PATH.replaceAll("'", `'\\''`)}'`
+    wrapper = path.join(dir, 'chromium')
     writeFileSync(
       wrapper,
-      `#!/bin/sh\nexec ${SETPRIV} --bounding-set -sys_nice -- ${JSON.stringify(CHROMIUM_PATH)} "$@"\n`,
+      `#!/bin/sh\nexec ${SETPRIV} --bounding-set -sys_nice -- ${quoted} "$@"\n`,
     )
     chmodSync(wrapper, 0o755)
   }
