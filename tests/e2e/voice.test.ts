@@ -360,7 +360,8 @@ describe('voice chat', () => {
     const rest = await Promise.all([1, 2, 3].map(() => session.person(first.page.url())))
     const pages = [first, ...rest].map((p) => p.page)
     for (const page of pages) await waitForConnected(page, 3, 60_000)
-    // Each link negotiates its audio slot once the board is in sync, before anyone joins.
+    // Each link negotiates its audio slot once the boards are in sync and the room is quiet
+    // (no one connecting or syncing for 3 s), before anyone joins.
     for (const page of pages) {
       await page.waitForFunction(
         () => {
