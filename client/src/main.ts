@@ -17,7 +17,7 @@ import { loadIdentity } from './state/identity'
 import { StoreBatcher } from './state/store-batcher'
 import { readVoice, type PresenceState } from './state/presence'
 import App from './ui/App.svelte'
-import { VoiceChat } from './voice/voice-chat'
+import { VoiceChat, wantsAudio } from './voice/voice-chat'
 
 function start(): void {
   // Marks let the benchmark time join → link open → synced without reaching into modules.
@@ -98,7 +98,8 @@ function start(): void {
               (peer.state === 'connected' && docSync.peer(peer.id)?.synced !== true)),
         ),
     wanted: (peerId) =>
-      wantsVoice(awareness.getLocalState()) || wantsVoice(docSync.presenceOf(peerId)),
+      wantsAudio(readVoice(awareness.getLocalState())) ||
+      wantsAudio(readVoice(docSync.presenceOf(peerId))),
   })
   awareness.on('change', () => audioSlots.settle())
   const mesh = new PeerMesh({
@@ -193,12 +194,6 @@ function start(): void {
   Object.assign(window, {
     peerboard: { doc, board, awareness, mesh, docSync, persistence, app, voice, join },
   })
-}
-
-/** In voice or joining it: that person's links need their audio slots now. */
-function wantsVoice(state: unknown): boolean {
-  const voice = readVoice(state)
-  return voice !== null && (voice.on || voice.joining === true)
 }
 
 /**

@@ -30,6 +30,11 @@ export interface VoicePresence {
   joining?: boolean
 }
 
+/** In voice or joining it: audio may flow to this person, so their links need audio slots. */
+export function wantsAudio(presence: VoicePresence | null): boolean {
+  return presence !== null && (presence.on || presence.joining === true)
+}
+
 export interface Microphone {
   id: string
   label: string
@@ -352,7 +357,7 @@ export class VoiceChat {
       const remote = this.#deps.remoteVoice(peerId)
       // Only people in voice hear each other: nothing is played from the others, and nothing
       // is sent to them unless they are joining (VoicePresence.joining).
-      const send = live && (remote?.on || remote?.joining) ? live : null
+      const send = live && wantsAudio(remote) ? live : null
       if (audio && (this.#sent.get(audio) ?? null) !== send) {
         this.#sent.set(audio, send)
         audio.setTrack(send).catch((error: unknown) => {
